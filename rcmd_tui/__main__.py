@@ -1,0 +1,3 @@
+from rcmd_tui.cli import main
+
+raise SystemExit(main())

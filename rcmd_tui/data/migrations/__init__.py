@@ -1,0 +1,1 @@
+"""Ordered SQL migrations, one folder per system."""
