@@ -1,0 +1,1 @@
+"""Realistic, internally consistent demo data for both systems, loaded with COPY."""
