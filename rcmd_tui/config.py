@@ -180,7 +180,7 @@ def _apply_env(profile: Profile, env: Mapping[str, str]) -> Profile:
         rcmd=target(profile.rcmd, "RCMD"),
         ordersync=target(profile.ordersync, "ORDERSYNC"),
         rcmd_redis_url=get("RCMD_REDIS_URL") or profile.rcmd_redis_url,
-        role=cast(ConsoleRole, role) if role else profile.role,
+        role=role or profile.role,
         read_only=True if get("READ_ONLY") in ("1", "true", "yes") else profile.read_only,
         keyring=replace(
             profile.keyring,
@@ -216,10 +216,7 @@ def load_profile(
     name = name or _str(raw, "default_profile", "config") or (next(iter(profiles)) if profiles else "default")
     if profiles and name not in profiles:
         raise ConfigError(f"no profile named {name!r} in {path}", f"choose one of: {', '.join(profiles)}")
-    if name in profiles:
-        profile = _profile_from_toml(name, _table(profiles, name, "profiles"))
-    else:
-        profile = Profile(name=name)
+    profile = _profile_from_toml(name, _table(profiles, name, "profiles")) if name in profiles else Profile(name=name)
     profile = _apply_env(profile, env)
     for url in (profile.rcmd and profile.rcmd.dsn, profile.rcmd and profile.rcmd.replica_dsn,
                 profile.ordersync and profile.ordersync.dsn, profile.ordersync and profile.ordersync.replica_dsn,

@@ -23,7 +23,7 @@ from psycopg import conninfo, sql
 
 from rcmd_tui.config import PgTarget, Profile, Timeouts
 from rcmd_tui.data.redact import redact
-from rcmd_tui.errors import ConfigError, TargetError
+from rcmd_tui.errors import TargetError
 
 APPLICATION_NAME = "rcmd-tui"
 
@@ -51,7 +51,7 @@ def connect_kwargs(target: str, dsn: str, schema: str, timeouts: Timeouts, *, re
     try:
         existing = conninfo.conninfo_to_dict(dsn).get("options") or ""
     except psycopg.ProgrammingError as exc:
-        raise ConfigError(f"{target}: the DSN {redact(dsn)} is not valid: {redact(str(exc)).splitlines()[0]}",
+        raise TargetError(target, redact(dsn), f"invalid DSN: {redact(str(exc)).splitlines()[0]}",
                           "use postgresql://user@host:port/dbname or key=value pairs") from None
     options = f"{existing} {session_options(schema, timeouts, read_only)}".strip()
     return {

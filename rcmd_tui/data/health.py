@@ -113,7 +113,7 @@ async def check_pool(pools: connections.Pools, name: str) -> Health:
     spec = pools.specs[name]
     loc = connections.where(spec.dsn)
     try:
-        async with pools.get(name).connection() as conn:
+        async with pools.get(name).connection(timeout=pools.profile.timeouts.connect_s) as conn:
             started = time.perf_counter()
             await conn.execute("SELECT 1")
             latency = (time.perf_counter() - started) * 1000

@@ -35,7 +35,7 @@ class DemoFileKeyring(PlaintextKeyring):  # type: ignore[misc]
         self._path = path or os.environ.get(FILE_ENV) or ""
 
     @property
-    def file_path(self) -> str:  # type: ignore[override]
+    def file_path(self) -> str:
         if not self._path:
             raise keyring.errors.KeyringError(f"DemoFileKeyring needs a file: set {FILE_ENV}")
         return self._path

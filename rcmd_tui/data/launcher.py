@@ -51,7 +51,7 @@ def _version_key(path: Path) -> tuple[int, ...]:
     return tuple(digits) or (0,)
 
 
-def find_pg_bindir(search_path: str | None = None) -> Path:
+def find_pg_bindir(search_path: str | None = None, patterns: tuple[str, ...] = PG_SEARCH_DIRS) -> Path:
     """The directory holding ``postgres`` and ``initdb``: PATH first, then the usual folders."""
     for name in ("postgres", "initdb"):
         found = shutil.which(name, path=search_path)
@@ -60,7 +60,7 @@ def find_pg_bindir(search_path: str | None = None) -> Path:
             if (bindir / "postgres").exists() and (bindir / "initdb").exists():
                 return bindir
     candidates: list[Path] = []
-    for pattern in PG_SEARCH_DIRS:
+    for pattern in patterns:
         candidates.extend(Path("/").glob(pattern.lstrip("/")))
     usable = [c for c in candidates if (c / "postgres").exists() and (c / "initdb").exists()]
     if not usable:
@@ -284,13 +284,40 @@ def _start_redis(root: Path, binary: Path, user: pwd.struct_passwd | None, serve
     raise LauncherError(f"Redis could not bind a free loopback port after 5 tries; log {log}")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(prefix: str = "rcmd-tui-") -> list[Path]:
+    """Remove directories left by launchers that were killed outright (their servers died with them)."""
+    removed = []
+    for root in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        owner = root / "owner.pid"
+        try:
+            pid = int(owner.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if not _alive(pid):
+            shutil.rmtree(root, ignore_errors=True)
+            removed.append(root)
+    return removed
+
+
 def start(*, search_path: str | None = None, prefix: str = "rcmd-tui-") -> Servers:
     """Start PostgreSQL and Redis; the caller owns the result and must ``stop()`` it."""
+    sweep_stale(prefix)
     bindir = find_pg_bindir(search_path)
     redis_binary = find_redis_server(search_path)
     user = _unprivileged_user()
     root = Path(tempfile.mkdtemp(prefix=prefix))
     os.chmod(root, 0o700)
+    (root / "owner.pid").write_text(str(os.getpid()))
     if user:
         os.chown(root, user.pw_uid, user.pw_gid)
     servers = Servers(root=root, pg=PgServer("", 0, "", ""), redis=RedisServer("", 0, ""))
@@ -306,7 +333,7 @@ def start(*, search_path: str | None = None, prefix: str = "rcmd-tui-") -> Serve
 
 @contextlib.contextmanager
 def running(**kwargs: str) -> Iterator[Servers]:
-    servers = start(**kwargs)  # type: ignore[arg-type]
+    servers = start(**kwargs)
     try:
         yield servers
     finally:

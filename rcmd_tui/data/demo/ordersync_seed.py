@@ -260,7 +260,7 @@ def _orders(rng: random.Random, scale: Scale, now: datetime, s: Sealer, data: Os
         stamps: dict[str, datetime] = {}
         at = created
         flow = ORDER_FLOW[: ORDER_FLOW.index(final) + 1] if final != "CANCELLED" else \
-            ORDER_FLOW[: rng.randrange(1, 3)] + ("CANCELLED",)
+            (*ORDER_FLOW[:rng.randrange(1, 3)], "CANCELLED")
         previous: str | None = None
         for state in flow:
             if previous is not None:
@@ -332,7 +332,8 @@ def _payment(rng: random.Random, now: datetime, s: Sealer, oid: uuid.UUID, final
             refund_status = rng.choices(("PROCESSED", "PENDING", "FAILED"), weights=(80, 12, 8))[0]
             at = min(now, captured + timedelta(hours=rng.uniform(1, 72)))
             rid = new_uuid(rng)
-            r_enc, r_key = s.seal("payment", at, "payment_refunds", "reason", rng.choice(("음식이 늦게 도착함", "Wrong item", "고객 변심")), rid)
+            reason = rng.choice(("음식이 늦게 도착함", "Wrong item", "고객 변심"))
+            r_enc, r_key = s.seal("payment", at, "payment_refunds", "reason", reason, rid)
             x_enc, x_key = s.seal("payment", at, "payment_refunds", "external_refund_id", f"rfnd_{rid.hex[:16]}", rid)
             processed = at + timedelta(minutes=5) if refund_status == "PROCESSED" else None
             rows.refunds.append((rid, pid, amount, r_enc, r_key, x_enc, x_key, refund_status, at, processed))
@@ -362,7 +363,8 @@ def _audit(rng: random.Random, scale: Scale, now: datetime, s: Sealer, data: OsD
         old_enc = old_key = new_enc = new_key = None
         if action in ("UPDATE_USER", "UPDATE_PERMISSIONS"):
             old_enc, old_key = s.seal("pii", at, "audit_logs", "old_value", json.dumps({"status": "ACTIVE"}), aid)
-            new_enc, new_key = s.seal("pii", at, "audit_logs", "new_value", json.dumps({"status": rng.choice(("SUSPENDED", "ACTIVE"))}), aid)
+            changed = json.dumps({"status": rng.choice(("SUSPENDED", "ACTIVE"))})
+            new_enc, new_key = s.seal("pii", at, "audit_logs", "new_value", changed, aid)
         yield (aid, f"{rng.getrandbits(128):032x}", action, resource_type, str(uid if resource_type == "User" else new_uuid(rng)),
                uid, ip_enc, ip_key, ua_enc, ua_key, old_enc, old_key, new_enc, new_key, ok,
                None if ok else rng.choice(("timeout calling payment gateway", "validation failed", "conflict: version mismatch")),

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import redis
 from croniter import croniter
+from redis.typing import EncodableT, FieldT
 
 from rcmd_tui.data.demo import vocab
 from rcmd_tui.data.demo.copy import copy_rows
@@ -372,7 +373,7 @@ def _write_bull(pipe: redis.client.Pipeline, scale: Scale, now: datetime, data: 
         pipe.zadd(f"{BULL}:delayed", {str(j.id): _ms(j.scheduled_for) for j in pending})
         written += 1
     for job in queued + running + pending + kept:
-        fields: dict[str, str | int] = {
+        fields: dict[FieldT, EncodableT] = {
             "name": job.type, "data": json.dumps(job.payload, ensure_ascii=False),
             "opts": json.dumps({"attempts": job.max_retries + 1, "priority": job.priority, "jobId": str(job.id)}),
             "timestamp": _ms(job.created_at), "progress": job.progress, "attemptsMade": job.retry_count,

@@ -39,13 +39,13 @@ def _has_rows(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
 
 
 def _truncate(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None:
-    tables = [r[0] for r in conn.execute(
+    tables = [str(r[0]) for r in conn.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
         "AND c.relname <> 'schema_migrations'", [schema]).fetchall()]
     if tables:
         conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-            sql.SQL(", ").join(sql.Identifier(schema, t) for t in tables)))
+            sql.SQL(", ").join([sql.Identifier(schema, t) for t in tables])))
 
 
 def _seed_rcmd(profile: Profile, scale: Scale, now: datetime, reset: bool) -> SeedResult:

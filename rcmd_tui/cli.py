@@ -1,0 +1,161 @@
+"""Command line: the console by default, plus `db`, `check` and `demo`.
+
+Every failure a person can cause or fix ends here as one line on stderr naming the target and
+what to check, with exit code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rcmd_tui import __version__
+from rcmd_tui.config import Profile, load_profile
+from rcmd_tui.data.redact import redact
+from rcmd_tui.errors import RcmdError, TargetError
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rcmd-tui",
+        description="A keyboard-driven console for RCMD and OrderSync (PostgreSQL and Redis).",
+        epilog="Without a command, opens the console. Configuration: docs/configuration.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"rcmd-tui {__version__}")
+    parser.add_argument("--config", type=Path, help="config file (default $XDG_CONFIG_HOME/rcmd-tui/config.toml)")
+    parser.add_argument("--profile", help="profile name in the config file")
+    parser.add_argument("--read-only", action="store_true", help="hide and refuse every action that writes")
+    parser.add_argument("--allow-unreachable", action="store_true",
+                        help="open the console even when a target is down (it shows as DOWN)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = sub.add_parser("db", help="migrate, seed or maintain the databases of a profile")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    migrate_p = db_sub.add_parser("migrate", help="apply pending schema migrations")
+    migrate_p.add_argument("--system", choices=("rcmd", "ordersync", "all"), default="all")
+    seed_p = db_sub.add_parser("seed", help="fill both systems with demo data")
+    seed_p.add_argument("--scale", choices=("small", "large"), default="small")
+    seed_p.add_argument("--reset", action="store_true", help="delete every row (and RCMD's Redis keys) first")
+    db_sub.add_parser("maintain", help="create audit partitions ahead and run the retention functions")
+
+    sub.add_parser("check", help="check every target of the profile; exit 2 if any is down")
+
+    demo = sub.add_parser("demo", help="open the console on throwaway, seeded PostgreSQL and Redis")
+    demo.add_argument("--scale", choices=("small", "large"), default="small")
+    demo.add_argument("--serve", action="store_true",
+                      help="do not open the console: keep the servers running and print the profile")
+    demo.add_argument("--live", action="store_true", help="simulate activity: jobs, orders, logins, slow queries, locks")
+    return parser
+
+
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def _profile(args: argparse.Namespace) -> Profile:
+    return load_profile(args.config, args.profile)
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from rcmd_tui.data import connections, migrate  # noqa: PLC0415 - keep --help fast
+
+    profile = _profile(args)
+    systems = ("rcmd", "ordersync") if args.system == "all" else (args.system,)
+    total = 0
+    for system in systems:
+        target = profile.rcmd if system == "rcmd" else profile.ordersync
+        if target is None:
+            if args.system != "all":
+                raise RcmdError(f"profile {profile.name!r} has no {system} target", f"configure {system}.dsn")
+            continue
+        with connections.connect(system, target, profile.timeouts, read_only=False, app_suffix="-migrate") as conn:
+            applied = migrate.migrate(conn, system, target.schema, progress=_print)
+        total += len(applied)
+        if not applied:
+            _print(f"{system}: up to date")
+    return 0
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from rcmd_tui.data.demo.seed import seed_profile  # noqa: PLC0415
+
+    seed_profile(_profile(args), args.scale, reset=args.reset, progress=_print)
+    return 0
+
+
+def _cmd_maintain(args: argparse.Namespace) -> int:
+    from rcmd_tui.data import connections  # noqa: PLC0415
+
+    profile = _profile(args)
+    jobs = (("rcmd", profile.rcmd, ("SELECT ensure_audit_partitions(CURRENT_DATE, 3)", "SELECT cleanup_expired_sessions()",
+                                    "SELECT cleanup_old_job_logs()")),
+            ("ordersync", profile.ordersync, ("SELECT ensure_audit_partitions(CURRENT_DATE, 3)",
+                                              "SELECT cleanup_expired_sessions()", "SELECT expire_anonymous_orders()",
+                                              "SELECT cleanup_old_login_attempts()")))
+    for system, target, statements in jobs:
+        if target is None:
+            continue
+        with connections.connect(system, target, profile.timeouts, read_only=False, app_suffix="-maintain") as conn:
+            conn.autocommit = True
+            for statement in statements:
+                conn.execute(statement)
+        _print(f"{system}: partitions ensured 3 months ahead, retention functions run")
+    return 0
+
+
+def _preflight(profile: Profile) -> list[TargetError]:
+    from rcmd_tui.data.health import check_all_sync  # noqa: PLC0415
+
+    return [TargetError(h.target, h.where, h.error, h.hint) for h in check_all_sync(profile) if not h.ok]
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from rcmd_tui.data.health import check_all_sync  # noqa: PLC0415
+
+    worst = 0
+    for h in check_all_sync(_profile(args)):
+        if h.ok:
+            _print(f"{h.target} ({h.where}): up, {h.kind} {h.version}, {h.role}, {h.latency_ms:.1f} ms")
+        else:
+            print(f"rcmd-tui: {h.target} ({h.where}): {h.error}; {h.hint}", file=sys.stderr)
+            worst = EXIT_USAGE
+    return worst
+
+
+def _cmd_console(args: argparse.Namespace) -> int:
+    profile = _profile(args)
+    if not args.allow_unreachable:
+        failures = _preflight(profile)
+        if failures:
+            for failure in failures:
+                print(f"rcmd-tui: {redact(str(failure))}", file=sys.stderr)
+            return EXIT_USAGE
+    from rcmd_tui.app import make_app  # noqa: PLC0415
+
+    return int(make_app(profile, read_only=args.read_only).run() or 0)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from rcmd_tui import demo  # noqa: PLC0415
+
+    return demo.run(args.scale, serve=args.serve, live=args.live, read_only=args.read_only)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handlers = {"check": _cmd_check, "demo": _cmd_demo}
+    try:
+        if args.command == "db":
+            handler = {"migrate": _cmd_migrate, "seed": _cmd_seed, "maintain": _cmd_maintain}[args.db_command]
+            return handler(args)
+        return handlers.get(args.command, _cmd_console)(args)
+    except RcmdError as err:
+        print(f"rcmd-tui: {redact(str(err))}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("rcmd-tui: interrupted", file=sys.stderr)
+        return 130
