@@ -31,9 +31,9 @@ def _audit_rows(n: int) -> list[tuple[object, ...]]:
     rng = random.Random(3)
     now = datetime.now(UTC)
     data = rcmd_seed.RcmdData()
-    rcmd_seed._users(rng, SCALES["small"], now, data)  # noqa: SLF001 - the benchmark reuses the generator
+    rcmd_seed._users(rng, SCALES["small"], now, data)
     scale = dataclasses.replace(SCALES["small"], rcmd_audit=n)
-    return list(itertools.islice(rcmd_seed._audit(rng, scale, now, data), n))  # noqa: SLF001
+    return list(itertools.islice(rcmd_seed._audit(rng, scale, now, data), n))
 
 
 def baseline(dsn: str, n: int) -> tuple[float, float]:
@@ -43,7 +43,7 @@ def baseline(dsn: str, n: int) -> tuple[float, float]:
         conn.execute("SET session_replication_role = replica")  # both sides skip the FK check alike
         started = time.perf_counter()
         with conn.transaction(), conn.cursor() as cur:
-            cur.executemany(f"INSERT INTO audit_logs ({', '.join(AUDIT_COLUMNS)}) VALUES "  # noqa: S608 - constants
+            cur.executemany(f"INSERT INTO audit_logs ({', '.join(AUDIT_COLUMNS)}) VALUES "
                             f"({', '.join(['%s'] * len(AUDIT_COLUMNS))})", rows)
         naive = n / (time.perf_counter() - started)
         started = time.perf_counter()
