@@ -48,17 +48,21 @@ def _truncate(conn: psycopg.Connection[tuple[object, ...]], schema: str) -> None
             sql.SQL(", ").join([sql.Identifier(schema, t) for t in tables])))
 
 
+def _make_empty(conn: psycopg.Connection[tuple[object, ...]], system: str, schema: str, reset: bool) -> None:
+    conn.autocommit = True
+    if _has_rows(conn):
+        if not reset:
+            raise SeedError(f"{system} already holds data", "pass --reset to empty it first (this deletes every row)")
+        _truncate(conn, schema)
+
+
 def _seed_rcmd(profile: Profile, scale: Scale, now: datetime, reset: bool) -> SeedResult:
     started = time.monotonic()
     assert profile.rcmd is not None and profile.rcmd_redis_url is not None
     client = connections.sync_redis(profile.rcmd_redis_url, profile.timeouts)
     seed_timeouts = profile.timeouts.__class__(statement_ms=0, lock_ms=30_000, idle_in_transaction_ms=0)
     with connections.connect("rcmd", profile.rcmd, seed_timeouts, read_only=False, app_suffix="-seed") as conn:
-        conn.autocommit = True
-        if _has_rows(conn):
-            if not reset:
-                raise SeedError("rcmd already holds data", "pass --reset to empty it first (this deletes every row)")
-            _truncate(conn, profile.rcmd.schema)
+        _make_empty(conn, "rcmd", profile.rcmd.schema, reset)
         if reset:
             for pattern in RCMD_REDIS_PATTERNS:
                 keys = list(client.scan_iter(match=pattern, count=1000))
@@ -74,11 +78,7 @@ def _seed_ordersync(profile: Profile, keys: dict[str, bytes], scale: Scale, now:
     assert profile.ordersync is not None
     seed_timeouts = profile.timeouts.__class__(statement_ms=0, lock_ms=30_000, idle_in_transaction_ms=0)
     with connections.connect("ordersync", profile.ordersync, seed_timeouts, read_only=False, app_suffix="-seed") as conn:
-        conn.autocommit = True
-        if _has_rows(conn):
-            if not reset:
-                raise SeedError("ordersync already holds data", "pass --reset to empty it first (this deletes every row)")
-            _truncate(conn, profile.ordersync.schema)
+        _make_empty(conn, "ordersync", profile.ordersync.schema, reset)
         counts = ordersync_seed.seed(conn, keys, scale, now, profile.aad)
     return SeedResult("ordersync", counts, time.monotonic() - started)
 
