@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -12,6 +13,7 @@ import pytest
 
 from rcmd_tui.config import Profile, profile_to_toml
 from rcmd_tui.data import launcher
+from rcmd_tui.data.demo.seed import seed_profile
 from tests.conftest import Cluster
 
 
@@ -82,3 +84,47 @@ def test_no_configuration_says_how_to_start(tmp_path: Path) -> None:
     result = run([], {"XDG_CONFIG_HOME": str(tmp_path)})
     assert result.returncode == 2
     assert "names no target" in result.stderr and "rcmd-tui demo" in result.stderr
+
+
+def test_db_maintain_creates_partitions_and_runs_retention(profile: Profile, tmp_path: Path) -> None:
+    seed_profile(profile, "small", now=datetime.now(UTC), parallel=False)
+    assert profile.rcmd is not None
+    with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
+        furthest = conn.execute("SELECT to_char(date_trunc('month', CURRENT_DATE) + interval '3 months', "
+                                "'\"audit_logs_\"YYYY_MM')").fetchone()
+        assert furthest is not None
+        for schema in ("rcmd", "ordersync"):
+            conn.execute(f"DROP TABLE {schema}.{furthest[0]}")
+        conn.execute("UPDATE rcmd.sessions SET expires_at = now() - interval '8 days' "
+                     "WHERE id IN (SELECT id FROM rcmd.sessions ORDER BY id LIMIT 3)")
+        conn.execute("UPDATE rcmd.job_logs SET created_at = now() - interval '40 days' "
+                     "WHERE id IN (SELECT id FROM rcmd.job_logs ORDER BY id LIMIT 4)")
+        conn.execute("UPDATE ordersync.login_attempts SET created_at = now() - interval '31 days' "
+                     "WHERE id IN (SELECT id FROM ordersync.login_attempts ORDER BY id LIMIT 5)")
+        anonymous = conn.execute("UPDATE ordersync.orders SET customer_id = NULL, anonymous_expires_at = now() - interval '1 hour' "
+                                 "WHERE id = (SELECT id FROM ordersync.orders WHERE status = 'PENDING' ORDER BY id LIMIT 1) "
+                                 "RETURNING id").fetchone()
+        assert anonymous is not None
+        stale_sessions = conn.execute("SELECT count(*) FROM rcmd.sessions WHERE expires_at < now() - interval '7 days'").fetchone()
+        stale_logs = conn.execute("SELECT count(*) FROM rcmd.job_logs WHERE created_at < CURRENT_DATE - interval '30 days'").fetchone()
+        assert stale_sessions and stale_sessions[0] >= 3 and stale_logs and stale_logs[0] >= 4
+
+    config = tmp_path / "config.toml"
+    config.write_text(profile_to_toml(profile))
+    result = run(["--config", str(config), "db", "maintain"], {})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == (f"rcmd: audit partitions created: 1; expired sessions removed: {stale_sessions[0]}; "
+                        f"old job logs removed: {stale_logs[0]}")
+    assert lines[1].startswith("ordersync: audit partitions created: 1; expired sessions cleaned;")
+
+    with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
+        for schema in ("rcmd", "ordersync"):
+            assert conn.execute("SELECT to_regclass(%s)", [f"{schema}.{furthest[0]}"]).fetchone() != (None,)
+        assert conn.execute("SELECT count(*) FROM rcmd.sessions WHERE expires_at < now() - interval '7 days'").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM ordersync.login_attempts "
+                            "WHERE created_at < now() - interval '30 days'").fetchone() == (0,)
+        assert conn.execute("SELECT status FROM ordersync.orders WHERE id = %s", [anonymous[0]]).fetchone() == ("CANCELLED",)
+    again = run(["--config", str(config), "db", "maintain"], {})
+    assert again.returncode == 0 and again.stdout.splitlines()[0] == ("rcmd: audit partitions created: 0; "
+                                                                      "expired sessions removed: 0; old job logs removed: 0")

@@ -11,6 +11,7 @@ import random
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import psycopg
@@ -23,9 +24,21 @@ from rcmd_tui.data.demo.rcmd_seed import BULL
 LIVE_TIMEOUTS = Timeouts(statement_ms=30_000, lock_ms=20_000, idle_in_transaction_ms=60_000)
 
 
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """Seconds between events; the demo's default reads like a quiet production afternoon."""
+
+    job_tick: float = 1.0
+    order_tick: float = 1.5
+    slow_every: tuple[float, float] = (8.0, 20.0)
+    slow_query: tuple[float, float] = (2.0, 5.0)
+    lock_hold: tuple[float, float] = (3.0, 8.0)
+
+
 class Simulator:
-    def __init__(self, profile: Profile, seed: int = 99) -> None:
+    def __init__(self, profile: Profile, seed: int = 99, pace: Pace | None = None) -> None:
         self.profile = profile
+        self.pace = pace or Pace()
         self.rng = random.Random(seed)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -59,7 +72,7 @@ class Simulator:
         client = connections.sync_redis(profile.rcmd_redis_url, profile.timeouts)
         with connections.connect("rcmd", profile.rcmd, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as conn:
             conn.autocommit = True
-            while not self._stop.wait(1.0):
+            while not self._stop.wait(self.pace.job_tick):
                 rows = conn.execute("SELECT id, progress FROM jobs WHERE status = 'running' ORDER BY random() LIMIT 5").fetchall()
                 for job_id, progress in rows:
                     new = min(100, int(progress) + self.rng.randrange(1, 15))
@@ -98,7 +111,7 @@ class Simulator:
                 keys[key.key_id] = material
         with connections.connect("ordersync", profile.ordersync, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as conn:
             conn.autocommit = True
-            while not self._stop.wait(1.5):
+            while not self._stop.wait(self.pace.order_tick):
                 now = datetime.now(UTC)
                 sealer = ordersync_seed.Sealer(keys, now, profile.aad)
                 failed = self.rng.random() < 0.35
@@ -127,10 +140,11 @@ class Simulator:
         if profile.rcmd is None:
             self._stop.wait(3600)
             return
-        if self._stop.wait(self.rng.uniform(8, 20)):
+        if self._stop.wait(self.rng.uniform(*self.pace.slow_every)):
             return
         with connections.connect("rcmd", profile.rcmd, LIVE_TIMEOUTS, app_suffix="-live") as slow:
-            slow.execute("SELECT pg_sleep(%s), count(*) FROM audit_logs WHERE details ? 'method'", [self.rng.uniform(2, 5)])
+            slow.execute("SELECT pg_sleep(%s), count(*) FROM audit_logs WHERE details ? 'method'",
+                         [self.rng.uniform(*self.pace.slow_query)])
         row = None
         with connections.connect("rcmd", profile.rcmd, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as holder:
             with holder.transaction():
@@ -139,7 +153,7 @@ class Simulator:
                     return
                 waiter = threading.Thread(target=self._wait_on_lock, args=(row[0],), daemon=True)
                 waiter.start()
-                self._stop.wait(self.rng.uniform(3, 8))
+                self._stop.wait(self.rng.uniform(*self.pace.lock_hold))
             waiter.join(timeout=LIVE_TIMEOUTS.lock_ms / 1000)
 
     def _wait_on_lock(self, job_id: object) -> None:
