@@ -58,6 +58,12 @@ class Profile:
     keyring: KeyringSettings = field(default_factory=KeyringSettings)
     timeouts: Timeouts = field(default_factory=Timeouts)
     aad: Literal["none", "column", "row"] = "column"
+    reveal_roles: tuple[ConsoleRole, ...] = ROLES  # console roles that may reveal encrypted fields
+    retired_keys: Literal["flag", "refuse"] = "flag"
+    keyring_timeout_s: float = 5.0
+
+    def may_reveal(self) -> bool:
+        return self.role in self.reveal_roles
 
     def targets(self) -> list[str]:
         names = []
@@ -121,6 +127,12 @@ def _profile_from_toml(name: str, raw: Mapping[str, Any]) -> Profile:
     rcmd = _table(raw, "rcmd", where)
     kr = _table(raw, "keyring", where)
     to = _table(raw, "timeouts", where)
+    reveal_roles = raw.get("reveal_roles", list(ROLES))
+    if not isinstance(reveal_roles, list) or any(r not in ROLES for r in reveal_roles):
+        raise ConfigError(f"{where}.reveal_roles is {reveal_roles!r}", f"use a list of: {', '.join(ROLES)} (or [] for nobody)")
+    retired = raw.get("retired_keys", "flag")
+    if retired not in ("flag", "refuse"):
+        raise ConfigError(f"{where}.retired_keys is {retired!r}", "use flag (decrypt and mark) or refuse")
     read_only = raw.get("read_only", False)
     if not isinstance(read_only, bool):
         raise ConfigError(f"{where}.read_only must be true or false", "fix the config file")
@@ -145,6 +157,9 @@ def _profile_from_toml(name: str, raw: Mapping[str, Any]) -> Profile:
             redis_s=float(_int(to, "redis_ms", f"{where}.timeouts", 2000)) / 1000,
         ),
         aad=cast(Literal["none", "column", "row"], aad),
+        reveal_roles=tuple(cast(list[ConsoleRole], reveal_roles)),
+        retired_keys=cast(Literal["flag", "refuse"], retired),
+        keyring_timeout_s=float(_int(kr, "timeout_ms", f"{where}.keyring", 5000)) / 1000,
     )
 
 
@@ -239,7 +254,9 @@ def profile_to_toml(profile: Profile) -> str:
     """A config file holding just this profile (the demo writes one)."""
     lines = [f"default_profile = {_toml_str(profile.name)}", "", f"[profiles.{profile.name}]",
              f"role = {_toml_str(profile.role)}", f"banner = {_toml_str(profile.banner)}",
-             f"read_only = {'true' if profile.read_only else 'false'}", f"aad = {_toml_str(profile.aad)}"]
+             f"read_only = {'true' if profile.read_only else 'false'}", f"aad = {_toml_str(profile.aad)}",
+             "reveal_roles = [" + ", ".join(_toml_str(r) for r in profile.reveal_roles) + "]",
+             f"retired_keys = {_toml_str(profile.retired_keys)}"]
     for system, target in (("rcmd", profile.rcmd), ("ordersync", profile.ordersync)):
         if target is None:
             continue
@@ -250,7 +267,8 @@ def profile_to_toml(profile: Profile) -> str:
         if system == "rcmd" and profile.rcmd_redis_url:
             lines.append(f"redis_url = {_toml_str(profile.rcmd_redis_url)}")
     kr = profile.keyring
-    lines += ["", f"[profiles.{profile.name}.keyring]", f"service = {_toml_str(kr.service)}"]
+    lines += ["", f"[profiles.{profile.name}.keyring]", f"service = {_toml_str(kr.service)}",
+              f"timeout_ms = {int(profile.keyring_timeout_s * 1000)}"]
     if kr.backend:
         lines.append(f"backend = {_toml_str(kr.backend)}")
     if kr.file:

@@ -7,11 +7,14 @@ logical databases 1-15 (flushing each before use).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -21,6 +24,7 @@ from psycopg import sql
 
 from rcmd_tui.config import KeyringSettings, PgTarget, Profile
 from rcmd_tui.data import launcher, migrate
+from rcmd_tui.data.demo.seed import seed_profile
 from rcmd_tui.data.keystore import DemoFileKeyring
 
 SCHEMAS = {"rcmd": "rcmd", "ordersync": "ordersync"}
@@ -103,10 +107,14 @@ def db(cluster: Cluster, template_db: str) -> Iterator[str]:
 _redis_counter = itertools.count()
 
 
+def _test_redis_dbs(cluster: Cluster) -> range:
+    return cluster.redis_dbs[:-1]  # the last one holds the seeded template's keys
+
+
 @pytest.fixture
 def redis_url(cluster: Cluster) -> Iterator[str]:
     """A flushed Redis logical database of our own."""
-    dbs = cluster.redis_dbs
+    dbs = _test_redis_dbs(cluster)
     number = dbs[next(_redis_counter) % len(dbs)]
     url = cluster.redis_url(number)
     client = redis.Redis.from_url(url)
@@ -128,3 +136,49 @@ def profile(db: str, redis_url: str, tmp_path: Path) -> Profile:
                                 backend=f"{DemoFileKeyring.__module__}.DemoFileKeyring",
                                 file=str(tmp_path / "keyring.cfg")),
     )
+
+
+@dataclass(frozen=True)
+class SeededTemplate:
+    database: str
+    redis_db: int
+    keyring: KeyringSettings
+
+
+@pytest.fixture(scope="session")
+def seeded_template(cluster: Cluster, template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededTemplate]:
+    """Small demo data seeded once per run; tests get clones of it (seeding takes seconds, cloning less)."""
+    name = f"rcmd_tui_seeded_{uuid.uuid4().hex[:8]}"
+    _create_db(cluster, name, template_db)
+    redis_db = cluster.redis_dbs[-1]
+    redis.Redis.from_url(cluster.redis_url(redis_db)).flushdb()
+    keyring = KeyringSettings(service=f"rcmd-tui-seeded-{uuid.uuid4().hex[:6]}",
+                              backend=f"{DemoFileKeyring.__module__}.DemoFileKeyring",
+                              file=str(tmp_path_factory.mktemp("seeded") / "keyring.cfg"))
+    dsn = cluster.dsn(name)
+    seed_profile(Profile(name="seeded", rcmd=PgTarget(dsn, schema=SCHEMAS["rcmd"]), rcmd_redis_url=cluster.redis_url(redis_db),
+                         ordersync=PgTarget(dsn, schema=SCHEMAS["ordersync"]), keyring=keyring),
+                 "small", now=datetime.now(UTC), parallel=True)
+    yield SeededTemplate(name, redis_db, keyring)
+    _drop_db(cluster, name)
+
+
+@pytest.fixture
+def seeded(cluster: Cluster, seeded_template: SeededTemplate, redis_url: str, tmp_path: Path) -> Iterator[Profile]:
+    """A clone of the seeded template: its own database, Redis database and keyring file."""
+    name = f"rcmd_tui_t_{uuid.uuid4().hex[:10]}"
+    _create_db(cluster, name, seeded_template.database)
+    source = redis.Redis.from_url(cluster.redis_url(seeded_template.redis_db))
+    target_db = int(redis_url.rsplit("/", 1)[1])
+    with source.pipeline(transaction=False) as pipe:
+        for key in source.scan_iter(count=1000):
+            pipe.copy(key, key, destination_db=target_db)  # keeps each key's TTL
+        pipe.execute()
+    source.close()
+    keyring_file = tmp_path / "keyring.cfg"
+    shutil.copyfile(str(seeded_template.keyring.file), keyring_file)
+    dsn = cluster.dsn(name)
+    yield Profile(name="test", rcmd=PgTarget(dsn, schema=SCHEMAS["rcmd"]), rcmd_redis_url=redis_url,
+                  ordersync=PgTarget(dsn, schema=SCHEMAS["ordersync"]), role="admin",
+                  keyring=dataclasses.replace(seeded_template.keyring, file=str(keyring_file)))
+    _drop_db(cluster, name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -13,7 +12,6 @@ import pytest
 
 from rcmd_tui.config import Profile, profile_to_toml
 from rcmd_tui.data import launcher
-from rcmd_tui.data.demo.seed import seed_profile
 from tests.conftest import Cluster
 
 
@@ -86,8 +84,8 @@ def test_no_configuration_says_how_to_start(tmp_path: Path) -> None:
     assert "names no target" in result.stderr and "rcmd-tui demo" in result.stderr
 
 
-def test_db_maintain_creates_partitions_and_runs_retention(profile: Profile, tmp_path: Path) -> None:
-    seed_profile(profile, "small", now=datetime.now(UTC), parallel=False)
+def test_db_maintain_creates_partitions_and_runs_retention(seeded: Profile, tmp_path: Path) -> None:
+    profile = seeded
     assert profile.rcmd is not None
     with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
         furthest = conn.execute("SELECT to_char(date_trunc('month', CURRENT_DATE) + interval '3 months', "

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 
 import psycopg
-import pytest
 import redis
 
 from rcmd_tui.config import Profile
 from rcmd_tui.data.demo.live import Pace, Simulator
-from rcmd_tui.data.demo.seed import seed_profile
 
 FAST = Pace(job_tick=0.2, order_tick=0.2, slow_every=(0.3, 0.6), slow_query=(1.5, 1.5), lock_hold=(1.5, 1.5))
-
-
-@pytest.fixture
-def seeded(profile: Profile) -> Profile:
-    seed_profile(profile, "small", now=datetime.now(UTC), parallel=False)
-    return profile
 
 
 def _counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, object]:

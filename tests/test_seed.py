@@ -10,19 +10,12 @@ import pytest
 import redis
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data import crypto, keystore
-from rcmd_tui.data.demo import ordersync_seed
+from rcmd_tui.data import crypto, keystore, lookup
 from rcmd_tui.data.demo.scale import SCALES
 from rcmd_tui.data.demo.seed import seed_profile
 from rcmd_tui.errors import SeedError
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def seeded(profile: Profile) -> Profile:
-    seed_profile(profile, "small", now=datetime.now(UTC), parallel=False)
-    return profile
 
 
 def test_counts_match_the_scale_and_audit_spans_twelve_partitions(seeded: Profile) -> None:
@@ -89,7 +82,7 @@ def test_encrypted_columns_decrypt_with_keyring_keys_in_every_state(seeded: Prof
         key = keystore.fetch_key(backend, seeded.keyring.service, key_id)
         assert key is not None
         email = crypto.decrypt(crypto.cipher_for(key), envelope, crypto.aad_for("column", "users", "email"))
-        assert ordersync_seed.email_hash(email) == digest
+        assert lookup.email_hash(email) == digest
         with pytest.raises(crypto.AuthenticationFailed):
             crypto.decrypt(crypto.cipher_for(key), envelope, crypto.aad_for("column", "users", "name"))
 

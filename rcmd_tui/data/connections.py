@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,16 +195,33 @@ class Pools:
             await pool.close(timeout=2)
 
 
+def _write_settings(lock_timeout_ms: int, statement_timeout_ms: int | None) -> list[sql.Composed | sql.SQL]:
+    settings: list[sql.Composed | sql.SQL] = [
+        sql.SQL("SET TRANSACTION READ WRITE"),
+        sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(lock_timeout_ms)}ms")),
+    ]
+    if statement_timeout_ms is not None:
+        settings.append(sql.SQL("SET LOCAL statement_timeout = {}").format(sql.Literal(f"{int(statement_timeout_ms)}ms")))
+    return settings
+
+
 @contextlib.asynccontextmanager
 async def write_transaction(pool: psycopg_pool.AsyncConnectionPool[Any], lock_timeout_ms: int,
                             statement_timeout_ms: int | None = None) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
     """The one way to write: a short explicit read-write transaction that gives up on locks quickly."""
     async with pool.connection() as conn, conn.transaction():
-        await conn.execute("SET TRANSACTION READ WRITE")
-        await conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(f"{int(lock_timeout_ms)}ms")))
-        if statement_timeout_ms is not None:
-            await conn.execute(sql.SQL("SET LOCAL statement_timeout = {}").format(
-                sql.Literal(f"{int(statement_timeout_ms)}ms")))
+        for statement in _write_settings(lock_timeout_ms, statement_timeout_ms):
+            await conn.execute(statement)
+        yield conn
+
+
+@contextlib.contextmanager
+def write_transaction_sync(conn: psycopg.Connection[Any], lock_timeout_ms: int,
+                           statement_timeout_ms: int | None = None) -> Iterator[psycopg.Connection[Any]]:
+    """The same, for the command line's synchronous connections."""
+    with conn.transaction():
+        for statement in _write_settings(lock_timeout_ms, statement_timeout_ms):
+            conn.execute(statement)
         yield conn
 
 

@@ -70,21 +70,28 @@ def parse(text: str) -> Envelope:
     return Envelope(nonce=raw[:NONCE_BYTES], ciphertext_and_tag=raw[NONCE_BYTES:])
 
 
-def encrypt(cipher: AESGCM, plaintext: str, aad: bytes | None, nonce: bytes | None = None) -> str:
+def seal_bytes(cipher: AESGCM, plaintext: bytes, aad: bytes | None, nonce: bytes | None = None) -> str:
     """``nonce`` is for known-answer tests only; normal use draws 96 random bits."""
     nonce = nonce if nonce is not None else os.urandom(NONCE_BYTES)
     if len(nonce) != NONCE_BYTES:
         raise ValueError("nonce must be 12 bytes")
-    sealed = cipher.encrypt(nonce, plaintext.encode("utf-8"), aad)
-    return VERSION_PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
+    return VERSION_PREFIX + base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, aad)).decode("ascii")
+
+
+def open_bytes(cipher: AESGCM, text: str, aad: bytes | None) -> bytes:
+    envelope = parse(text)
+    try:
+        return cipher.decrypt(envelope.nonce, envelope.ciphertext_and_tag, aad)
+    except InvalidTag:
+        raise AuthenticationFailed("authentication failed (wrong key, tampering, or associated data mismatch)") from None
+
+
+def encrypt(cipher: AESGCM, plaintext: str, aad: bytes | None, nonce: bytes | None = None) -> str:
+    return seal_bytes(cipher, plaintext.encode("utf-8"), aad, nonce)
 
 
 def decrypt(cipher: AESGCM, text: str, aad: bytes | None) -> str:
-    envelope = parse(text)
-    try:
-        plain = cipher.decrypt(envelope.nonce, envelope.ciphertext_and_tag, aad)
-    except InvalidTag:
-        raise AuthenticationFailed("authentication failed (wrong key, tampering, or associated data mismatch)") from None
+    plain = open_bytes(cipher, text, aad)
     try:
         return plain.decode("utf-8")
     except UnicodeDecodeError:

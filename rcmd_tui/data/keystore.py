@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import keyring
 import keyring.backend
@@ -19,10 +22,11 @@ from keyring.core import load_keyring
 from keyrings.alt.file import PlaintextKeyring
 
 from rcmd_tui.config import KeyringSettings
-from rcmd_tui.errors import ConfigError
+from rcmd_tui.errors import ConfigError, RcmdError
 
 _INSECURE_MODULES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null", "keyring.backends.chainer")
 FILE_ENV = "RCMD_TUI_KEYRING_FILE"
+T = TypeVar("T")
 
 
 class DemoFileKeyring(PlaintextKeyring):  # type: ignore[misc]
@@ -80,3 +84,145 @@ def fetch_key(backend: Any, service: str, key_id: str) -> bytes | None:
     if value is None:
         return None
     return base64.b64decode(value, validate=True)
+
+
+class KeyringUnavailable(RcmdError):
+    """The keyring cannot answer now: no usable backend, or it did not answer in time."""
+
+    title = "Keyring"
+
+
+class KeyStore:
+    """Key material by key id, fetched from the keyring at most once per process and kept in memory only.
+
+    A keyring call can block (a Secret Service waiting for an interactive unlock), so each one runs on a
+    daemon thread and is abandoned after ``timeout_s``: the caller gets KeyringUnavailable, never a hang.
+    Missing keys are remembered as missing; ``forget()`` drops everything (after an import, say).
+    """
+
+    def __init__(self, settings: KeyringSettings, timeout_s: float = 5.0, retry_after_s: float = 30.0) -> None:
+        self.settings = settings
+        self.timeout_s = timeout_s
+        self.retry_after_s = retry_after_s  # after a timeout, fail fast instead of waiting again per field
+        self._stalled: tuple[float, KeyringUnavailable] | None = None
+        self.lookups = 0  # keyring calls made, for the benchmark and tests
+        self._lock = threading.Lock()
+        self._keys: dict[str, bytes | None] = {}
+        self._backend: Any = None
+        self._unavailable: KeyringUnavailable | None = None
+
+    def __repr__(self) -> str:  # never the material
+        return f"KeyStore(service={self.settings.service!r}, cached={len(self._keys)})"
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["value"] = fn()
+            except BaseException as exc:  # handed to the caller's thread below
+                box["error"] = exc
+
+        thread = threading.Thread(target=run, daemon=True, name=f"keyring-{what}")
+        thread.start()
+        thread.join(self.timeout_s)
+        failure: KeyringUnavailable | None = None
+        if thread.is_alive():
+            failure = KeyringUnavailable(f"the keyring did not answer within {self.timeout_s:g} s ({what})",
+                                         "unlock the keyring (it may be waiting for a password prompt) or check the backend")
+        elif "error" in box:
+            error = box["error"]
+            if isinstance(error, NoUsableKeyring):
+                failure = KeyringUnavailable(error.message, error.hint or "")
+            elif isinstance(error, keyring.errors.KeyringLocked):
+                failure = KeyringUnavailable("the keyring is locked",
+                                             "unlock it (for example: gnome-keyring-daemon --unlock, or log in to the desktop "
+                                             "session), then retry")
+            else:
+                failure = KeyringUnavailable(f"keyring {what} failed: {type(error).__name__}: {error}",
+                                             "check the keyring backend (PYTHON_KEYRING_BACKEND, keyring.backend)")
+        if failure is not None:
+            if what != "open":  # a stalled or locked keyring fails fast for a while instead of once per field
+                self._stalled = (time.monotonic() + self.retry_after_s, failure)
+            raise failure
+        return cast(T, box["value"])
+
+    def _check_stalled(self) -> None:
+        stalled = self._stalled
+        if stalled is not None:
+            if time.monotonic() < stalled[0]:
+                raise stalled[1]
+            self._stalled = None
+
+    def backend(self) -> Any:
+        self._check_stalled()
+        with self._lock:
+            if self._unavailable is not None:
+                raise self._unavailable
+            if self._backend is None:
+                try:
+                    self._backend = self._call("open", lambda: open_backend(self.settings))
+                except KeyringUnavailable as exc:
+                    if not exc.message.startswith("the keyring did not answer"):
+                        self._unavailable = exc  # no backend will appear while we run
+                    raise exc from None
+            return self._backend
+
+    def status(self) -> KeyringUnavailable | None:
+        """None when a backend is usable; otherwise why not and how to fix it."""
+        try:
+            self.backend()
+        except KeyringUnavailable as exc:
+            return exc
+        return None
+
+    def get(self, key_id: str) -> bytes | None:
+        """The key's 32 bytes; None when the keyring has no such entry; b"" when the entry is not a
+        base64 32-byte key. Raises KeyringUnavailable."""
+        if key_id in self._keys:
+            return self._keys[key_id]
+        backend = self.backend()
+        with self._lock:
+            if key_id in self._keys:
+                return self._keys[key_id]
+            self._check_stalled()  # another thread may have timed out while we waited for the lock
+            self.lookups += 1
+            raw = self._call("lookup", lambda: backend.get_password(self.settings.service, key_id))
+            self._keys[key_id] = _decode_key(raw)
+            return self._keys[key_id]
+
+    def cached(self) -> set[str]:
+        return {k for k, v in self._keys.items() if v is not None}
+
+    def put(self, key_id: str, key: bytes) -> None:
+        backend = self.backend()
+        self._call("store", lambda: store_key(backend, self.settings.service, key_id, key))
+        with self._lock:
+            self._keys[key_id] = key
+
+    def delete(self, key_id: str) -> None:
+        backend = self.backend()
+        self._call("delete", lambda: backend.delete_password(self.settings.service, key_id))
+        with self._lock:
+            self._keys.pop(key_id, None)
+
+    def forget(self) -> None:
+        """Drop cached keys and any remembered failure: the next look-up asks the keyring again."""
+        with self._lock:
+            self._keys.clear()
+            self._stalled = None
+            self._unavailable = None
+            self._backend = None
+
+
+def _decode_key(raw: str | None) -> bytes | None:
+    if raw is None:
+        return None
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (ValueError, TypeError):
+        key = b""
+    if len(key) != 32:
+        # Remembered as unusable, so every field under it reports the same clear failure.
+        return b""
+    return key

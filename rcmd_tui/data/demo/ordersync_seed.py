@@ -23,6 +23,7 @@ from rcmd_tui.data.demo import vocab
 from rcmd_tui.data.demo.copy import copy_rows
 from rcmd_tui.data.demo.rcmd_seed import month_start, new_uuid
 from rcmd_tui.data.demo.scale import Scale
+from rcmd_tui.data.lookup import email_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +49,6 @@ KEY_PLAN = (
     DemoKey("business", 1, "ROTATING", 720, None, 90),
     DemoKey("business", 2, "ACTIVE", 90, None, 0),
 )
-
-
-def normalize_email(email: str) -> str:
-    """What email_hash is computed over: surrounding spaces removed, lower case (docs/encryption.md)."""
-    return email.strip().lower()
-
-
-def email_hash(email: str) -> str:
-    return hashlib.sha256(normalize_email(email).encode("utf-8")).hexdigest()
 
 
 class Sealer:

@@ -1,0 +1,106 @@
+"""Revealing encrypted OrderSync fields: deliberate, with a reason, and written to OrderSync's audit log.
+
+The audit row goes in first, in the same short read-write transaction that reads the ciphertext; the
+plaintext is handed back only after that transaction commits. If the audit row cannot be written (the
+database role may not insert into audit_logs, a lock, a timeout), nothing is revealed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from psycopg import sql
+
+from rcmd_tui.config import Profile
+from rcmd_tui.data.connections import write_transaction
+from rcmd_tui.data.decrypt import Decryptor, Field, Plain
+from rcmd_tui.data.encrypted_columns import EncryptedColumn, FieldKind, of_table
+from rcmd_tui.errors import RcmdError
+
+AUDIT_KEY_ID = "plain:console"  # the audit payload is not ciphertext; readers see that from the key id
+MIN_REASON = 4
+
+
+class RevealDenied(RcmdError):
+    title = "Reveal"
+
+
+def check_allowed(profile: Profile, columns: Sequence[EncryptedColumn], reason: str) -> None:
+    if profile.ordersync is None:
+        raise RevealDenied("this profile has no OrderSync target", "configure ordersync.dsn")
+    if not profile.may_reveal():
+        raise RevealDenied(f"the {profile.role} role may not reveal encrypted fields in profile {profile.name!r}",
+                           f"ask someone with one of: {', '.join(profile.reveal_roles) or 'no role'}")
+    secret = [c.label for c in columns if c.kind is FieldKind.SECRET]
+    if secret:
+        raise RevealDenied(f"{', '.join(secret)} is a secret and is never revealed", "reveal another field")
+    if len(reason.strip()) < MIN_REASON:
+        raise RevealDenied("a reveal needs a reason", f"type why (at least {MIN_REASON} characters), e.g. a ticket number")
+
+
+_AUDIT = sql.SQL(
+    "INSERT INTO audit_logs (trace_id, action, resource_type, resource_id, new_value_encrypted, new_value_key_id, "
+    "success, error_message) VALUES (%s, 'REVEAL_FIELD', %s, %s, "
+    "jsonb_build_object('field', %s::text, 'reason', %s::text, 'os_user', %s::text, "
+    "'db_user', session_user::text, 'db_role', current_user::text, 'console_role', %s::text, "
+    "'profile', %s::text)::text, %s, %s, %s)"
+)
+
+
+async def reveal(pool: psycopg_pool.AsyncConnectionPool[Any], profile: Profile, decryptor: Decryptor,
+                 table: str, row_id: Any, reason: str, fields: Sequence[str] | None = None) -> dict[str, Field]:
+    """Reveal some (default: every revealable) encrypted field of one row; one audit row per field."""
+    if fields is None:
+        columns = [c for c in of_table(table) if c.kind is not FieldKind.SECRET]
+    else:  # secrets named on purpose stay in, so check_allowed refuses them by name
+        columns = [c for c in of_table(table) if c.name in fields]
+    unknown = set(fields or ()) - {c.name for c in columns}
+    if not columns or unknown:
+        raise RevealDenied(f"{table} has no encrypted field {', '.join(sorted(unknown)) or ''}".strip(),
+                           "choose one of: " + ", ".join(c.name for c in of_table(table)))
+    check_allowed(profile, columns, reason)
+    os_user = _os_user()
+    select = sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
+        sql.SQL(", ").join(sql.Identifier(n) for c in columns for n in (c.ciphertext_column, c.key_id_column)),
+        sql.Identifier(table), sql.Identifier(columns[0].id_column))
+    try:
+        async with write_transaction(pool, profile.timeouts.lock_ms) as conn:
+            row = await (await conn.execute(select, [row_id])).fetchone()
+            if row is None:
+                raise RevealDenied(f"no {table} row with id {row_id}", "refresh the list: the row may have been deleted")
+            raw = {c.name: (row[2 * i], row[2 * i + 1]) for i, c in enumerate(columns)}
+            result = await asyncio.to_thread(
+                lambda: {c.name: decryptor.field(c, raw[c.name][0], raw[c.name][1], row_id) for c in columns})
+            for c in columns:
+                value = result[c.name]
+                failure = None if isinstance(value, Plain) or value is None else str(value)
+                await conn.execute(_AUDIT, [uuid.uuid4().hex, table, str(row_id), c.name, reason.strip(), os_user,
+                                            profile.role, profile.name, AUDIT_KEY_ID, failure is None, failure])
+    except psycopg.errors.InsufficientPrivilege:
+        raise RevealDenied("the database role may not write OrderSync's audit log, so nothing is revealed",
+                           "grant it rcmd_tui_support (or INSERT on audit_logs)") from None
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RevealDenied(f"the reveal was not audited, so nothing is revealed: {first}",
+                           "retry; if it persists, check the OrderSync primary") from None
+    return result
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def audit_payload(text: str) -> dict[str, Any]:
+    """The JSON a reveal stores in new_value_encrypted (with key id plain:console)."""
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
