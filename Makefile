@@ -24,6 +24,7 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
+	$(BIN)/python -m bench.decrypt_bench
 	$(BIN)/python -m bench.seed_bench --scale large
 
 clean:

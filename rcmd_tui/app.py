@@ -9,6 +9,7 @@ from textual.app import App
 
 from rcmd_tui.config import Profile
 from rcmd_tui.data.connections import Pools, async_redis
+from rcmd_tui.data.keystore import KeyStore
 from rcmd_tui.screens.home import HomeScreen
 
 
@@ -20,6 +21,7 @@ class RcmdApp(App[int]):
         self.profile = profile
         self.read_only = read_only or profile.read_only
         self.pools = Pools(profile)
+        self.keys = KeyStore(profile.keyring, timeout_s=profile.keyring_timeout_s)  # keys live in memory only
         self.redis: redis.asyncio.Redis | None = (
             async_redis(profile.rcmd_redis_url, profile.timeouts) if profile.rcmd_redis_url else None
         )

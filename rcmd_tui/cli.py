@@ -1,4 +1,4 @@
-"""Command line: the console by default, plus `db`, `check` and `demo`.
+"""Command line: the console by default, plus `db`, `keys`, `check` and `demo`.
 
 Every failure a person can cause or fix ends here as one line on stderr naming the target and
 what to check, with exit code 2; never a traceback.
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rcmd_tui import __version__
+from rcmd_tui import __version__, keys_cli
 from rcmd_tui.config import Profile, load_profile
 from rcmd_tui.data.redact import redact
 from rcmd_tui.errors import RcmdError, TargetError
@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("maintain", help="create audit partitions ahead and run the retention functions")
 
     sub.add_parser("check", help="check every target of the profile; exit 2 if any is down")
+    keys_cli.add_parser(sub)
 
     demo = sub.add_parser("demo", help="open the console on throwaway, seeded PostgreSQL and Redis")
     demo.add_argument("--scale", choices=("small", "large"), default="small")
@@ -159,6 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"check": _cmd_check, "demo": _cmd_demo}
     try:
+        if args.command == "keys":
+            return keys_cli.run(args, _profile(args), _print)
         if args.command == "db":
             handler = {"migrate": _cmd_migrate, "seed": _cmd_seed, "maintain": _cmd_maintain}[args.db_command]
             return handler(args)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
+
+from textual.widgets import Static
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import PgTarget, Profile
@@ -20,9 +23,9 @@ async def test_home_screen_shows_each_target_health(profile: Profile) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         table = screen.query_one(HealthTable)
-        assert table.row_count == 3
-        statuses = {str(table.get_row(k)[0]): str(table.get_row(k)[1]) for k in ("rcmd", "ordersync", "rcmd-redis")}
-        assert statuses == {"rcmd": "up", "ordersync": "up", "rcmd-redis": "up"}
+        assert table.row_count == 4
+        statuses = {str(table.get_row(k)[0]): str(table.get_row(k)[1]) for k in ("rcmd", "ordersync", "rcmd-redis", "keyring")}
+        assert statuses == {"rcmd": "up", "ordersync": "up", "rcmd-redis": "up", "keyring": "up"}  # no keys yet, none missing
 
 
 async def test_a_down_target_shows_as_down_with_a_hint(profile: Profile) -> None:
@@ -36,3 +39,32 @@ async def test_a_down_target_shows_as_down_with_a_hint(profile: Profile) -> None
         assert str(table.get_row("ordersync")[1]) == "DOWN"
         assert str(table.get_row("rcmd")[1]) == "up"
         assert "read-only" in app.sub_title
+
+
+async def _home_rows(profile: Profile) -> tuple[dict[str, list[str]], str]:
+    app = make_app(profile, read_only=True)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one(HealthTable)
+        rows = {str(table.get_row(k)[0]): [str(c) for c in table.get_row(k)] for k in ("ordersync", "keyring")}
+        problems = str(app.screen.query_one("#problems", Static).render())
+    return rows, problems
+
+
+async def test_home_shows_the_keyring_with_its_keys(seeded: Profile) -> None:
+    rows, problems = await _home_rows(seeded)
+    assert rows["keyring"][1] == "up" and rows["keyring"][3] == "DemoFileKeyring" and rows["keyring"][8] == "7"
+    assert "keyring" not in problems
+
+
+async def test_without_a_keyring_the_console_runs_and_says_how_to_fix_it(seeded: Profile, tmp_path: Path) -> None:
+    missing = replace(seeded, keyring=replace(seeded.keyring, file=str(tmp_path / "empty.cfg")))
+    rows, problems = await _home_rows(missing)
+    assert rows["ordersync"][1] == "up" and rows["keyring"][1] == "DOWN"
+    assert "7 of 7 keys missing" in problems and "rcmd-tui keys import" in problems
+    broken = replace(seeded, keyring=replace(seeded.keyring, backend="no.such.Backend"))
+    rows, problems = await _home_rows(broken)
+    assert rows["keyring"][1] == "DOWN"
+    assert "cannot load keyring backend" in problems and "keyring.backend" in problems

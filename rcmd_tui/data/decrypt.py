@@ -80,6 +80,12 @@ class Decryptor:
         self.retired = retired
         self._ciphers: dict[str, AESGCM] = {}
 
+    def prefetch(self) -> list[Failure]:
+        """Fetch every catalogued key now (one keyring look-up each, once), so that no page waits on the
+        keyring later. Returns the keys that could not be had; their fields will say so."""
+        results = [self._cipher(key_id) for key_id in sorted(self.catalog)]
+        return [r for r in results if isinstance(r, Failure)]
+
     def _cipher(self, key_id: str) -> AESGCM | Failure:
         cipher = self._ciphers.get(key_id)
         if cipher is not None:

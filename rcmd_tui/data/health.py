@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import psycopg_pool
 import redis
 import redis.asyncio
 import redis.exceptions
 
 from rcmd_tui.config import Profile
 from rcmd_tui.data import connections
+from rcmd_tui.data.decrypt import KEY_INFO_SQL, Decryptor, FailureKind, key_catalog
+from rcmd_tui.data.keystore import KeyStore
 from rcmd_tui.errors import TargetError
 
 PG_HEALTH_SQL = """
@@ -135,3 +139,28 @@ async def check_redis(client: redis.asyncio.Redis, url: str, target: str = "rcmd
         return _redis_health(target, connections.redis_where(url), info, keys, latency)
     except (redis.exceptions.RedisError, OSError) as exc:
         return _failed(target, "redis", connections.redis_error(target, url, exc))
+
+
+async def check_keyring(pools: connections.Pools, store: KeyStore, profile: Profile) -> Health:
+    """The keyring as one more target: usable or not (and how to fix it), and which OrderSync keys it lacks.
+    Fetching the keys here also warms the key store, so no list ever waits on the keyring later."""
+    where = f"service {profile.keyring.service}"
+    try:
+        async with pools.reader("ordersync").connection() as conn:
+            catalog = key_catalog(await (await conn.execute(KEY_INFO_SQL)).fetchall())
+    except (psycopg.Error, OSError, psycopg_pool.PoolTimeout) as exc:
+        return Health("keyring", "keyring", where, False, error=f"cannot read encryption_keys: {type(exc).__name__}",
+                      hint="see the ordersync row above")
+    failures = await asyncio.to_thread(Decryptor(store, catalog, profile.aad).prefetch)
+    problem = await asyncio.to_thread(store.status)
+    if problem is not None or any(f.kind is FailureKind.KEYRING_LOCKED for f in failures):
+        message = problem.message if problem else next(f.detail for f in failures if f.kind is FailureKind.KEYRING_LOCKED)
+        return Health("keyring", "keyring", where, False, error=f"{message}: encrypted fields stay locked",
+                      hint=problem.hint if problem else "unlock the keyring, then refresh (r)")
+    missing = sorted(str(f.key_id) for f in failures)
+    backend = type(store.backend()).__name__
+    if missing:
+        return Health("keyring", "keyring", where, False, version=backend, keys=len(catalog) - len(missing),
+                      error=f"{len(missing)} of {len(catalog)} keys missing ({', '.join(missing[:3])}): their fields stay locked",
+                      hint="import them: rcmd-tui keys import FILE (exported with rcmd-tui keys export on a machine that has them)")
+    return Health("keyring", "keyring", where, True, version=backend, keys=len(catalog), detail=f"{len(catalog)} keys")

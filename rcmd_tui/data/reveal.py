@@ -8,9 +8,6 @@ database role may not insert into audit_logs, a lock, a timeout), nothing is rev
 from __future__ import annotations
 
 import asyncio
-import getpass
-import json
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,12 +16,12 @@ import psycopg_pool
 from psycopg import sql
 
 from rcmd_tui.config import Profile
+from rcmd_tui.data import ordersync_audit
 from rcmd_tui.data.connections import write_transaction
 from rcmd_tui.data.decrypt import Decryptor, Field, Plain
 from rcmd_tui.data.encrypted_columns import EncryptedColumn, FieldKind, of_table
 from rcmd_tui.errors import RcmdError
 
-AUDIT_KEY_ID = "plain:console"  # the audit payload is not ciphertext; readers see that from the key id
 MIN_REASON = 4
 
 
@@ -45,15 +42,6 @@ def check_allowed(profile: Profile, columns: Sequence[EncryptedColumn], reason: 
         raise RevealDenied("a reveal needs a reason", f"type why (at least {MIN_REASON} characters), e.g. a ticket number")
 
 
-_AUDIT = sql.SQL(
-    "INSERT INTO audit_logs (trace_id, action, resource_type, resource_id, new_value_encrypted, new_value_key_id, "
-    "success, error_message) VALUES (%s, 'REVEAL_FIELD', %s, %s, "
-    "jsonb_build_object('field', %s::text, 'reason', %s::text, 'os_user', %s::text, "
-    "'db_user', session_user::text, 'db_role', current_user::text, 'console_role', %s::text, "
-    "'profile', %s::text)::text, %s, %s, %s)"
-)
-
-
 async def reveal(pool: psycopg_pool.AsyncConnectionPool[Any], profile: Profile, decryptor: Decryptor,
                  table: str, row_id: Any, reason: str, fields: Sequence[str] | None = None) -> dict[str, Field]:
     """Reveal some (default: every revealable) encrypted field of one row; one audit row per field."""
@@ -66,7 +54,6 @@ async def reveal(pool: psycopg_pool.AsyncConnectionPool[Any], profile: Profile, 
         raise RevealDenied(f"{table} has no encrypted field {', '.join(sorted(unknown)) or ''}".strip(),
                            "choose one of: " + ", ".join(c.name for c in of_table(table)))
     check_allowed(profile, columns, reason)
-    os_user = _os_user()
     select = sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
         sql.SQL(", ").join(sql.Identifier(n) for c in columns for n in (c.ciphertext_column, c.key_id_column)),
         sql.Identifier(table), sql.Identifier(columns[0].id_column))
@@ -81,8 +68,10 @@ async def reveal(pool: psycopg_pool.AsyncConnectionPool[Any], profile: Profile, 
             for c in columns:
                 value = result[c.name]
                 failure = None if isinstance(value, Plain) or value is None else str(value)
-                await conn.execute(_AUDIT, [uuid.uuid4().hex, table, str(row_id), c.name, reason.strip(), os_user,
-                                            profile.role, profile.name, AUDIT_KEY_ID, failure is None, failure])
+                await conn.execute(ordersync_audit.INSERT, ordersync_audit.params(
+                    "REVEAL_FIELD", table, str(row_id),
+                    {"field": c.name, "reason": reason.strip(), "console_role": profile.role, "profile": profile.name},
+                    success=failure is None, error=failure))
     except psycopg.errors.InsufficientPrivilege:
         raise RevealDenied("the database role may not write OrderSync's audit log, so nothing is revealed",
                            "grant it rcmd_tui_support (or INSERT on audit_logs)") from None
@@ -91,16 +80,3 @@ async def reveal(pool: psycopg_pool.AsyncConnectionPool[Any], profile: Profile, 
         raise RevealDenied(f"the reveal was not audited, so nothing is revealed: {first}",
                            "retry; if it persists, check the OrderSync primary") from None
     return result
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def audit_payload(text: str) -> dict[str, Any]:
-    """The JSON a reveal stores in new_value_encrypted (with key id plain:console)."""
-    value = json.loads(text)
-    return value if isinstance(value, dict) else {}

@@ -67,6 +67,7 @@ class HomeScreen(Screen[None]):
             self.refresh_health()
 
     def action_refresh(self) -> None:
+        self.rcmd_app.keys.forget()  # after an unlock or an import, ask the keyring again
         self._tick()
 
     @work(exit_on_error=False, group="health")
@@ -85,4 +86,6 @@ class HomeScreen(Screen[None]):
         checks = [health.check_pool(app.pools, name) for name in app.pools.names()]
         if app.redis is not None and app.profile.rcmd_redis_url:
             checks.append(health.check_redis(app.redis, app.profile.rcmd_redis_url))
+        if app.profile.ordersync is not None:
+            checks.append(health.check_keyring(app.pools, app.keys, app.profile))
         return list(await asyncio.gather(*checks))

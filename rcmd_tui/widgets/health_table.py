@@ -37,8 +37,9 @@ class HealthTable(DataTable[Text]):
             status = Text("up", style="bold green") if h.ok else Text("DOWN", style="bold red")
             self.add_row(
                 inert(h.target, "bold"), status, inert(h.where), inert(h.version or "-"), inert(h.role or "-"),
-                inert(f"{h.latency_ms:.1f} ms" if h.ok else "-"), inert(human_bytes(h.size_bytes) if h.ok else "-"),
+                inert(f"{h.latency_ms:.1f} ms" if h.ok and h.kind != "keyring" else "-"),
+                inert(human_bytes(h.size_bytes) if h.ok and h.kind != "keyring" else "-"),
                 inert(f"{h.connections}/{h.max_connections}" if h.max_connections else (str(h.connections) if h.ok else "-")),
-                inert(f"{h.keys:,}" if h.kind == "redis" and h.ok else "-"),
+                inert(f"{h.keys:,}" if h.kind in ("redis", "keyring") and (h.ok or h.keys) else "-"),
                 key=h.target,
             )

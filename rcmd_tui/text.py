@@ -1,0 +1,31 @@
+"""Untrusted text made visible: control characters, escape sequences, bidirectional overrides and
+invisible characters become escapes a person can read; nothing reaches a terminal as a control."""
+
+from __future__ import annotations
+
+import unicodedata
+
+MAX_CHARS = 2000
+_BIDI_AND_INVISIBLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, *range(0x202A, 0x202F),
+                       *range(0x2066, 0x206A)}
+
+
+def escape_controls(value: str, limit: int = MAX_CHARS) -> str:
+    cut = len(value) > limit
+    value = value[:limit]
+    out: list[str] = []
+    for ch in value:
+        code = ord(ch)
+        if ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif code in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cf", "Co", "Cs"):
+            out.append(f"<U+{code:04X}>")
+        else:
+            out.append(ch)
+    if cut:
+        out.append("…")
+    return "".join(out)
