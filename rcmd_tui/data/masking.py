@@ -32,6 +32,8 @@ def mask_email(value: str) -> str:
 def mask_phone(value: str) -> str:
     """Every digit but the last four becomes '*'; separators stay, so the shape is recognisable."""
     digits = sum(ch.isdigit() for ch in value)
+    if digits < 7:  # not a phone number after all: show nothing of it
+        return mask_text(value)
     keep_from = digits - 4
     seen = 0
     out = []
@@ -46,7 +48,7 @@ def mask_phone(value: str) -> str:
 
 def mask_name(value: str) -> str:
     """Each word keeps its first letter: 김민수 -> 김**, John Smith -> J*** S****."""
-    return " ".join(word[:1] + STAR * (len(word) - 1) for word in value.split())
+    return " ".join(word[:1] + STAR * (len(word) - 1) if len(word) > 1 else STAR for word in value.split())
 
 
 def mask_address(value: str) -> str:
