@@ -53,6 +53,9 @@ def run(args: argparse.Namespace, profile: Profile, print_line: Callable[[str], 
     timeouts = profile.timeouts
     if args.keys_command == "check":
         timeouts = replace(timeouts, statement_ms=max(timeouts.statement_ms, CHECK_STATEMENT_MS))
+    if args.keys_command in ("generate", "import") and (args.read_only or profile.read_only):
+        raise RcmdError(f"'keys {args.keys_command}' writes, and this session is read-only",
+                        "drop --read-only (or read_only in the profile) to manage keys")
     if args.keys_command == "export" and not args.yes:
         raise RcmdError(f"export writes key material in the clear to {args.file}",
                         "add --yes to confirm, keep the file off shared disks, and delete it after the import")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from textual.widgets import Static
@@ -14,43 +14,46 @@ from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.widgets.health_table import HealthTable
 
 
-async def test_home_screen_shows_each_target_health(profile: Profile) -> None:
-    app = make_app(profile)
-    async with app.run_test(size=(100, 24)) as pilot:
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, HomeScreen)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        table = screen.query_one(HealthTable)
-        assert table.row_count == 4
-        statuses = {str(table.get_row(k)[0]): str(table.get_row(k)[1]) for k in ("rcmd", "ordersync", "rcmd-redis", "keyring")}
-        assert statuses == {"rcmd": "up", "ordersync": "up", "rcmd-redis": "up", "keyring": "up"}  # no keys yet, none missing
+@dataclass(frozen=True)
+class Home:
+    rows: dict[str, list[str]]
+    problems: str
+    sub_title: str
+    is_home: bool
 
 
-async def test_a_down_target_shows_as_down_with_a_hint(profile: Profile) -> None:
-    down = replace(profile, ordersync=PgTarget(dsn=f"postgresql://x:y@127.0.0.1:{launcher.free_port()}/os"))
-    app = make_app(down, read_only=True)
-    async with app.run_test(size=(100, 24)) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        table = app.screen.query_one(HealthTable)
-        assert str(table.get_row("ordersync")[1]) == "DOWN"
-        assert str(table.get_row("rcmd")[1]) == "up"
-        assert "read-only" in app.sub_title
-
-
-async def _home_rows(profile: Profile) -> tuple[dict[str, list[str]], str]:
-    app = make_app(profile, read_only=True)
+async def _home(profile: Profile, read_only: bool = False) -> Home:
+    """The home screen once every health check has finished."""
+    app = make_app(profile, read_only=read_only)
     async with app.run_test(size=(120, 24)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
         table = app.screen.query_one(HealthTable)
-        rows = {str(table.get_row(k)[0]): [str(c) for c in table.get_row(k)] for k in ("ordersync", "keyring")}
-        problems = str(app.screen.query_one("#problems", Static).render())
-    return rows, problems
+        rows = {str(table.get_row(k)[0]): [str(c) for c in table.get_row(k)] for k in table.rows}
+        return Home(rows, str(app.screen.query_one("#problems", Static).render()), app.sub_title,
+                    isinstance(app.screen, HomeScreen))
+
+
+async def _home_rows(profile: Profile) -> tuple[dict[str, list[str]], str]:
+    home = await _home(profile, read_only=True)
+    return home.rows, home.problems
+
+
+async def test_home_screen_shows_each_target_health(profile: Profile) -> None:
+    home = await _home(profile)
+    assert home.is_home
+    assert len(home.rows) == 4
+    statuses = {k: home.rows[k][1] for k in ("rcmd", "ordersync", "rcmd-redis", "keyring")}
+    assert statuses == {"rcmd": "up", "ordersync": "up", "rcmd-redis": "up", "keyring": "up"}  # no keys yet, none missing
+
+
+async def test_a_down_target_shows_as_down_with_a_hint(profile: Profile) -> None:
+    down = replace(profile, ordersync=PgTarget(dsn=f"postgresql://x:y@127.0.0.1:{launcher.free_port()}/os"))
+    home = await _home(down, read_only=True)
+    assert home.rows["ordersync"][1] == "DOWN"
+    assert home.rows["rcmd"][1] == "up"
+    assert "read-only" in home.sub_title
 
 
 async def test_home_shows_the_keyring_with_its_keys(seeded: Profile) -> None:

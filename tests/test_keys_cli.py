@@ -103,3 +103,11 @@ def test_import_refuses_a_different_key_under_the_same_id(seeded: Profile, tmp_p
     bad.write_text('{"format": "something else"}')
     result = run([*config, "keys", "import", str(bad)], {})
     assert result.returncode == 2 and "is not an rcmd-tui key export" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_read_only_refuses_key_changes(seeded: Profile, tmp_path: Path) -> None:
+    result = run(["--read-only", *_config(seeded, tmp_path), "keys", "generate", "--type", "pii"], {})
+    assert result.returncode == 2 and "read-only" in result.stderr
+    assert seeded.ordersync is not None
+    with psycopg.connect(seeded.ordersync.dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM ordersync.encryption_keys WHERE key_id = 'ordersync/pii/v4'").fetchone() == (0,)
