@@ -1,22 +1,70 @@
-"""Wiring only: the profile, pools opened and closed, the first screen, error routing."""
+"""Wiring only: the profile, pools opened and closed, navigation, keys, target status, error routing."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import ClassVar
 
 import redis.asyncio
-from textual.app import App
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import Hit, Hits, Provider
+from textual.screen import Screen
 
 from rcmd_tui.config import Profile
+from rcmd_tui.data import health
 from rcmd_tui.data.connections import Pools, async_redis
+from rcmd_tui.data.health import Health
 from rcmd_tui.data.keystore import KeyStore
+from rcmd_tui.errors import ConfigError
+from rcmd_tui.screens.command_prompt import CommandPrompt
+from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
+from rcmd_tui.screens.registry import Destination, destinations
+
+STATUS_SECONDS = 10.0
+
+
+class GotoProvider(Provider):
+    """The command palette offers the same destinations as the `:` prompt."""
+
+    def _destinations(self) -> list[Destination]:
+        app = self.app
+        return destinations(app.profile) if isinstance(app, RcmdApp) else []
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for d in self._destinations():
+            text = f"Go to :{d.command}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), lambda d=d: self._go(d), help=d.help)
+
+    async def discover(self) -> AsyncIterator[Hit]:
+        for d in self._destinations():
+            yield Hit(1, f"Go to :{d.command}", lambda d=d: self._go(d), help=d.help)
+
+    def _go(self, destination: Destination) -> None:
+        if isinstance(self.app, RcmdApp):
+            self.app.go(destination)
 
 
 class RcmdApp(App[int]):
     TITLE = "rcmd-tui"
+    COMMANDS: ClassVar = App.COMMANDS | {GotoProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("colon", "goto", "Go to", id="app.goto", tooltip="Type a screen: :audit, :users ordersync …"),
+        Binding("question_mark", "help", "Keys", id="app.help", tooltip="The keys of this screen and their ids"),
+        Binding("escape", "go_back", "Back", id="app.back", tooltip="Back to the previous screen"),
+        Binding("ctrl+s", "screenshot", "Screenshot", id="app.screenshot", show=False, tooltip="Save an SVG screenshot"),
+    ]
 
-    def __init__(self, profile: Profile, *, read_only: bool = False) -> None:
+    def __init__(self, profile: Profile, *, read_only: bool = False, screenshot_dir: Path | None = None) -> None:
         super().__init__()
         self.profile = profile
         self.read_only = read_only or profile.read_only
@@ -25,7 +73,16 @@ class RcmdApp(App[int]):
         self.redis: redis.asyncio.Redis | None = (
             async_redis(profile.rcmd_redis_url, profile.timeouts) if profile.rcmd_redis_url else None
         )
+        self.screenshot_dir = screenshot_dir or Path(os.environ.get("RCMD_TUI_SCREENSHOT_DIR") or Path.cwd())
+        self.target_status: dict[str, bool | None] = dict.fromkeys(
+            [*self.pools.names(), *(["rcmd-redis"] if self.redis else []), *(["keyring"] if profile.ordersync else [])])
         self.sub_title = f"{profile.name} · {profile.role}" + (" · read-only" if self.read_only else "")
+        if profile.keymap:
+            self.set_keymap(profile.keymap)
+        if profile.theme:
+            if profile.theme not in self.available_themes:
+                raise ConfigError(f"unknown theme {profile.theme!r}", "use one of: " + ", ".join(sorted(self.available_themes)))
+            self.theme = profile.theme
 
     async def on_mount(self) -> None:
         # The pool logs reconnect attempts to stderr, which would draw over the screen; the home
@@ -35,12 +92,71 @@ class RcmdApp(App[int]):
         pool_log.propagate = False
         await self.pools.open()
         await self.push_screen(HomeScreen())
+        self.set_interval(STATUS_SECONDS, self._poll_status)
 
     async def on_unmount(self) -> None:
         await self.pools.close()
         if self.redis is not None:
             await self.redis.aclose()
 
+    # -- target status ----------------------------------------------------------------------------
 
-def make_app(profile: Profile, *, read_only: bool = False) -> RcmdApp:
-    return RcmdApp(profile, read_only=read_only)
+    async def check_targets(self) -> list[Health]:
+        checks = [health.check_pool(self.pools, name) for name in self.pools.names()]
+        if self.redis is not None and self.profile.rcmd_redis_url:
+            checks.append(health.check_redis(self.redis, self.profile.rcmd_redis_url))
+        if self.profile.ordersync is not None:
+            checks.append(health.check_keyring(self.pools, self.keys, self.profile))
+        results = list(await asyncio.gather(*checks))
+        self.target_status.update({h.target: h.ok for h in results})
+        return results
+
+    def _poll_status(self) -> None:
+        if isinstance(self.screen, HomeScreen):
+            return  # the home screen checks more often and updates the same status
+        if not any(w.group == "status" and not w.is_finished for w in self.workers):
+            self.poll_status()
+
+    @work(exit_on_error=False, group="status")
+    async def poll_status(self) -> None:
+        await self.check_targets()
+
+    # -- navigation -------------------------------------------------------------------------------
+
+    def go(self, destination: Destination) -> None:
+        if destination.name == "home":
+            while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
+                self.pop_screen()
+            return
+        self.push_screen(destination.make())
+
+    def action_goto(self) -> None:
+        def chosen(destination: Destination | None) -> None:
+            if destination is not None:
+                self.go(destination)
+
+        self.push_screen(CommandPrompt(destinations(self.profile)), chosen)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_go_back(self) -> None:
+        if len(self.screen_stack) > 2:  # the default screen, then home: home is the last stop
+            self.pop_screen()
+
+    def action_screenshot(self) -> None:  # type: ignore[override]
+        try:
+            path = self.save_screenshot(path=str(self.screenshot_dir))
+        except OSError as exc:
+            self.notify(f"Screenshot not saved: {exc.strerror} ({self.screenshot_dir})", severity="error", markup=False)
+            return
+        self.notify(f"Screenshot saved: {path}", timeout=4, markup=False)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Keys", "The keys of this screen, with their ids for remapping", self.action_help)
+
+
+def make_app(profile: Profile, *, read_only: bool = False, screenshot_dir: Path | None = None) -> RcmdApp:
+    return RcmdApp(profile, read_only=read_only, screenshot_dir=screenshot_dir)

@@ -61,6 +61,8 @@ class Profile:
     reveal_roles: tuple[ConsoleRole, ...] = ROLES  # console roles that may reveal encrypted fields
     retired_keys: Literal["flag", "refuse"] = "flag"
     keyring_timeout_s: float = 5.0
+    keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. {"list.mark": "x"}
+    theme: str | None = None  # a Textual theme name; None keeps Textual's default
 
     def may_reveal(self) -> bool:
         return self.role in self.reveal_roles
@@ -114,6 +116,15 @@ def _pg_target(raw: Mapping[str, Any], where: str) -> PgTarget | None:
         replica_dsn=_str(raw, "replica_dsn", where),
         schema=_str(raw, "schema", where, "public") or "public",
     )
+
+
+def _keymap(raw: Mapping[str, Any], where: str) -> dict[str, str]:
+    table = _table(raw, "keymap", where)
+    bad = [k for k, v in table.items() if not isinstance(v, str) or not v.strip()]
+    if bad:
+        raise ConfigError(f"{where}.keymap.{bad[0]} must be a key string such as \"ctrl+d\" or \"x,delete\"",
+                          "see docs/keys.md for the binding ids and key names")
+    return {str(k): str(v) for k, v in table.items()}
 
 
 def _profile_from_toml(name: str, raw: Mapping[str, Any]) -> Profile:
@@ -232,6 +243,10 @@ def load_profile(
     if profiles and name not in profiles:
         raise ConfigError(f"no profile named {name!r} in {path}", f"choose one of: {', '.join(profiles)}")
     profile = _profile_from_toml(name, _table(profiles, name, "profiles")) if name in profiles else Profile(name=name)
+    # The keymap and theme are the person's, not the target's: top level, a profile may add to them.
+    profile_raw = _table(profiles, name, "profiles") if name in profiles else {}
+    profile = replace(profile, keymap={**_keymap(raw, "config"), **_keymap(profile_raw, f"profiles.{name}")},
+                      theme=_str(profile_raw, "theme", f"profiles.{name}") or _str(raw, "theme", "config"))
     profile = _apply_env(profile, env)
     for url in (profile.rcmd and profile.rcmd.dsn, profile.rcmd and profile.rcmd.replica_dsn,
                 profile.ordersync and profile.ordersync.dsn, profile.ordersync and profile.ordersync.replica_dsn,

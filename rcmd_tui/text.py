@@ -13,6 +13,10 @@ _BIDI_AND_INVISIBLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, *
 def escape_controls(value: str, limit: int = MAX_CHARS) -> str:
     cut = len(value) > limit
     value = value[:limit]
+    # Every character escaped below is non-printable to Python (Cc, Cf, Co, Cs, and separators), so a
+    # printable string, the usual case, needs no look at each character.
+    if value.isprintable():
+        return value + "…" if cut else value
     out: list[str] = []
     for ch in value:
         code = ord(ch)

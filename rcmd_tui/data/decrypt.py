@@ -170,3 +170,11 @@ def _open(cipher: AESGCM, envelope: crypto.Envelope, aad: bytes | None) -> bytes
         return cipher.decrypt(envelope.nonce, envelope.ciphertext_and_tag, aad)
     except Exception:  # InvalidTag, and anything odd a hostile value provokes: a typed failure upstream
         return None
+
+
+async def open_decryptor(pool: Any, keys: KeyStore, aad_policy: crypto.AadPolicy = "column",
+                         retired: RetiredPolicy = "flag") -> Decryptor:
+    """A decryptor for one OrderSync database: its key catalogue read now, keys fetched on first use."""
+    async with pool.connection() as conn:
+        catalog = key_catalog(await (await conn.execute(KEY_INFO_SQL)).fetchall())
+    return Decryptor(keys, catalog, aad_policy, retired)

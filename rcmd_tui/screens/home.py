@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -11,12 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, LoadingIndicator, Static
+from textual.widgets import Footer, LoadingIndicator, Static
 
-from rcmd_tui.data import health
 from rcmd_tui.data.health import Health
 from rcmd_tui.widgets.health_table import HealthTable
 from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
     from rcmd_tui.app import RcmdApp
@@ -29,13 +28,13 @@ class HomeScreen(Screen[None]):
         Binding("r", "refresh", "Refresh", id="home.refresh", tooltip="Check every target again now"),
     ]
     DEFAULT_CSS = """
-    HomeScreen #banner { height: 1; padding: 0 1; }
+    HomeScreen #banner { height: 1; padding: 0 1; color: $text-muted; }
     HomeScreen #problems { height: auto; padding: 0 1; color: $error; }
     HomeScreen LoadingIndicator { height: 3; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield StatusHeader(where="home")
         with Vertical():
             yield Static(id="banner")
             yield LoadingIndicator()
@@ -51,12 +50,9 @@ class HomeScreen(Screen[None]):
         return self.app
 
     def on_mount(self) -> None:
-        profile = self.rcmd_app.profile
-        mode = "read-only" if self.rcmd_app.read_only else "read-write"
-        banner = Text.assemble((" profile ", "reverse"), " ", inert(profile.name, "bold"), "  role ",
-                               inert(profile.role, "bold"), "  ", (mode, "bold"))
-        self.query_one("#banner", Static).update(banner)
-        self.query_one("#banner", Static).styles.background = profile.banner
+        self.query_one("#banner", Static).update(Text.assemble(
+            (":", "bold reverse"), " go to a screen (:audit, :users …)  ", ("?", "bold reverse"), " keys  ",
+            ("ctrl+p", "bold reverse"), " commands  ", ("esc", "bold reverse"), " back"))
         self.query_one(HealthTable).display = False
         self.refresh_health()
         self.set_interval(REFRESH_SECONDS, self._tick)
@@ -82,10 +78,4 @@ class HomeScreen(Screen[None]):
         self.query_one("#problems", Static).update(Text("\n").join(problems) if problems else "")
 
     async def collect(self) -> list[Health]:
-        app = self.rcmd_app
-        checks = [health.check_pool(app.pools, name) for name in app.pools.names()]
-        if app.redis is not None and app.profile.rcmd_redis_url:
-            checks.append(health.check_redis(app.redis, app.profile.rcmd_redis_url))
-        if app.profile.ordersync is not None:
-            checks.append(health.check_keyring(app.pools, app.keys, app.profile))
-        return list(await asyncio.gather(*checks))
+        return await self.rcmd_app.check_targets()

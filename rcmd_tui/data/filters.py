@@ -1,0 +1,206 @@
+"""The filter bar's language, checked against a list's known fields and compiled to bound parameters.
+
+    field=value  field!=value  field~text  field>value  field<value
+    since:2h  until:2026-05-01  between:2026-05-01..2026-05-31  between:7d..2d
+    status:failed            (a shorthand the list defines)
+    anything else            free text, matched against the rows already loaded
+
+Values go to the server as parameters; only our own column names and fixed expressions become SQL.
+Quoting follows the shell: action="LOGIN FAILED". Times without a zone are UTC.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import shlex
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from psycopg import sql
+
+from rcmd_tui.data.listing import FilterField, Kind, ListSpec, Shorthand
+from rcmd_tui.errors import RcmdError
+
+_DURATION = re.compile(r"^(\d+)(s|m|h|d|w|mo|y)$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400, "y": 365 * 86400}
+_OPERATORS = ("!=", ">=", "<=", "=", "~", ">", "<")
+_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)(!=|>=|<=|=|~|>|<)(.*)$", re.DOTALL)
+_WORD_COLON = re.compile(r"^([A-Za-z_]+):(.+)$", re.DOTALL)
+TIME_WORDS = ("since", "until", "between")
+
+
+class FilterError(RcmdError):
+    title = "Filter"
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """A compiled filter: a WHERE fragment with its parameters, and the free-text words."""
+
+    text: str
+    where: sql.Composable
+    params: tuple[Any, ...]
+    words: tuple[str, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.params and not self.words and self.where == EVERYTHING
+
+
+EVERYTHING = sql.SQL("TRUE")
+NO_FILTER = Filter("", EVERYTHING, ())
+
+
+def parse_duration(text: str) -> timedelta | None:
+    m = _DURATION.match(text.strip().lower())
+    return timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)]) if m else None
+
+
+def parse_when(text: str, now: datetime | None = None) -> datetime:
+    """A moment: a duration ago (2h, 6mo) or an ISO date or date-time (UTC unless it names a zone)."""
+    now = now or datetime.now(UTC)
+    text = text.strip()
+    ago = parse_duration(text)
+    if ago is not None:
+        return now - ago
+    if text.lower() == "now":
+        return now
+    try:
+        moment = datetime.fromisoformat(text.replace("T", " ") if "T" in text else text)
+    except ValueError:
+        raise FilterError(f"{text!r} is not a time",
+                          "use a duration ago (90s, 15m, 2h, 7d, 2w, 6mo, 1y) or a date such as 2026-05-01 or '2026-05-01 13:30'") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _value(f: FilterField, raw: str, op: str) -> Any:
+    what = f"{f.name}{op}{raw}"
+    if op == "~":
+        if f.kind not in (Kind.TEXT, Kind.JSON, Kind.ENUM):
+            raise FilterError(f"{what}: {f.name} is not text, so ~ does not apply", f"use {f.name}={raw}")
+        if not raw:
+            raise FilterError(f"{what}: nothing to look for", f"type some text after {f.name}~")
+        return "%" + raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if op in (">", "<", ">=", "<=") and f.kind not in (Kind.INT, Kind.TIME):
+        raise FilterError(f"{what}: {f.name} cannot be compared with {op}", f"use {f.name}={raw}")
+    if f.kind is Kind.INT:
+        try:
+            return int(raw)
+        except ValueError:
+            raise FilterError(f"{what}: {raw!r} is not a whole number", f"type a number after {f.name}{op}") from None
+    if f.kind is Kind.TIME:
+        return parse_when(raw)
+    if f.kind is Kind.BOOL:
+        lowered = raw.lower()
+        if lowered not in ("true", "false", "yes", "no", "t", "f"):
+            raise FilterError(f"{what}: {raw!r} is not true or false", f"use {f.name}=true or {f.name}=false")
+        return lowered in ("true", "yes", "t")
+    if f.kind is Kind.ENUM and f.values and raw not in f.values:
+        raise FilterError(f"{what}: {raw!r} is not a {f.name}", "use one of: " + ", ".join(f.values))
+    if f.kind is Kind.INET:
+        try:
+            return str(ipaddress.ip_network(raw, strict=False))
+        except ValueError:
+            raise FilterError(f"{what}: {raw!r} is not an IP address or network", "use 10.0.0.7 or 10.0.0.0/8") from None
+    if f.kind is Kind.UUID and f.resolve is None:
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            raise FilterError(f"{what}: {raw!r} is not a UUID", "copy the id from a row (y copies a cell)") from None
+    return raw
+
+
+def _clause(f: FilterField, op: str, value: Any, raw: str) -> tuple[sql.Composable, list[Any]]:
+    col = sql.Identifier(f.column)
+    if op == "~":
+        return sql.SQL("{}::text ILIKE %s").format(col), [value]
+    if f.kind is Kind.INET:
+        inner = sql.SQL("{} <<= %s::inet").format(col)
+        return (sql.SQL("NOT ({})").format(inner) if op == "!=" else inner), [value]
+    if f.kind is Kind.UUID and f.resolve is not None:
+        try:
+            return sql.SQL("{} {} %s").format(col, sql.SQL(op)), [uuid.UUID(raw)]
+        except ValueError:
+            found = f.prepare(raw) if f.prepare else raw
+            membership = sql.SQL("NOT IN" if op == "!=" else "IN")
+            return sql.SQL("{} {} ({})").format(col, membership, sql.SQL(f.resolve)), [found]
+    return sql.SQL("{} {} %s").format(col, sql.SQL(op)), [value]
+
+
+def _time_clause(spec: ListSpec, word: str, raw: str, now: datetime) -> tuple[sql.Composable, list[Any]]:
+    if spec.time_column is None:
+        raise FilterError(f"{word}:{raw}: this list has no time column", "filter on a field instead")
+    col = sql.Identifier(spec.time_column)
+    if word == "since":
+        return sql.SQL("{} >= %s").format(col), [parse_when(raw, now)]
+    if word == "until":
+        return sql.SQL("{} < %s").format(col), [parse_when(raw, now)]
+    start, sep, end = raw.partition("..")
+    if not sep or not start or not end:
+        raise FilterError(f"between:{raw}: expected two times joined by ..", "e.g. between:2026-05-01..2026-06-01 or between:7d..2d")
+    a, b = sorted((parse_when(start, now), parse_when(end, now)))
+    return sql.SQL("{} >= %s AND {} < %s").format(col, col), [a, b]
+
+
+def _shorthand(s: Shorthand, raw: str) -> tuple[sql.Composable, list[Any]]:
+    values = s.values.get(raw.lower())
+    if values is None:
+        raise FilterError(f"{s.name}:{raw}: unknown {s.name}", "use one of: " + ", ".join(s.values))
+    return sql.SQL("{} = ANY(%s)").format(sql.Identifier(s.column)), [list(values)]
+
+
+def known(spec: ListSpec) -> str:
+    names = [f.name for f in spec.filters] + [s.name + ":" for s in spec.shorthands]
+    if spec.time_column:
+        names += ["since:", "until:", "between:"]
+    return ", ".join(names)
+
+
+def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Filter:
+    """Check ``text`` against the list's fields; raises FilterError naming the bad part and the fix."""
+    now = now or datetime.now(UTC)
+    try:
+        tokens = shlex.split(text)
+    except ValueError:
+        raise FilterError(f"{text!r}: a quote is not closed", 'close it: action="LOGIN FAILED"') from None
+    fields = {f.name: f for f in spec.filters}
+    shorthands = {s.name: s for s in spec.shorthands}
+    clauses: list[sql.Composable] = []
+    params: list[Any] = []
+    words: list[str] = []
+    for token in tokens:
+        m = _FIELD.match(token)
+        colon = _WORD_COLON.match(token)
+        if m and not (colon and ":" in token.split(m.group(2), 1)[0]):
+            name, op, raw = m.groups()
+            f = fields.get(name)
+            if f is None:
+                raise FilterError(f"{token}: this list has no field {name!r}", f"filter on one of: {known(spec)}")
+            if not raw and op != "=":
+                raise FilterError(f"{token}: no value after {op}", f"type a value, e.g. {name}{op}…")
+            clause, values = _clause(f, op, _value(f, raw, op), raw)
+        elif colon and colon.group(1) in TIME_WORDS:
+            clause, values = _time_clause(spec, colon.group(1), colon.group(2), now)
+        elif colon and colon.group(1) in shorthands:
+            clause, values = _shorthand(shorthands[colon.group(1)], colon.group(2))
+        elif colon and colon.group(1) in fields:
+            f = fields[colon.group(1)]
+            clause, values = _clause(f, "=", _value(f, colon.group(2), "="), colon.group(2))
+        elif colon and not colon.group(2).startswith("/"):  # a URL-ish word stays free text
+            raise FilterError(f"{token}: this list has no {colon.group(1)}:", f"filter on one of: {known(spec)}")
+        else:
+            words.append(token)
+            continue
+        clauses.append(sql.SQL("({})").format(clause))
+        params += values
+    where: sql.Composable = sql.SQL(" AND ").join(clauses) if clauses else EVERYTHING
+    return Filter(text.strip(), where, tuple(params), tuple(words))
+
+
+def matches_words(words: tuple[str, ...], cells: list[str]) -> bool:
+    """The free-text filter on loaded rows: every word appears in some cell, case-insensitively."""
+    haystack = "\x00".join(cells).lower()
+    return all(w.lower() in haystack for w in words)

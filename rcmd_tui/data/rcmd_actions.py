@@ -1,0 +1,48 @@
+"""RCMD actions: their plans (what runs, what is re-checked, what is audited)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from rcmd_tui.config import Profile
+from rcmd_tui.data.actions import Plan, Privilege, Statement
+
+AUDIT = sql.SQL(
+    "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, result) "
+    "SELECT NULL, %s, %s, t, %s::jsonb || jsonb_build_object('db_user', current_user, 'session_user', session_user), 'success' "
+    "FROM unnest(%s::text[]) AS t"
+)
+
+
+def audit(action: str, resource_type: str, ids: Sequence[str], profile: Profile, details: dict[str, Any]) -> Statement:
+    """One audit row per target, with who asked (console role, profile) and who ran it (database user)."""
+    return Statement(AUDIT, (action, resource_type, Jsonb({"console_role": profile.role, "profile": profile.name,
+                                                           "via": "rcmd-tui", **details}), list(ids)))
+
+
+USERS_ACTIVE_PRIVILEGES = (Privilege("users", "UPDATE", "is_active"), Privilege("audit_logs", "INSERT"))
+
+
+def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Profile) -> Plan:
+    """Activate or deactivate users, given as (id, username) shown in the opposite state."""
+    ids = [u[0] for u in users]
+    verb = "Activate" if active else "Deactivate"
+    check = Statement(sql.SQL(
+        "SELECT count(*) = %s AND coalesce(bool_and(is_active IS NOT DISTINCT FROM %s), false), "
+        "'now ' || coalesce(string_agg(username || CASE WHEN is_active THEN ' active' ELSE ' inactive' END, ', '), 'gone') "
+        "FROM (SELECT username, is_active FROM users WHERE id = ANY(%s::uuid[]) FOR UPDATE) AS t"),
+        (len(ids), not active, ids))
+    change = Statement(sql.SQL("UPDATE users SET is_active = %s, updated_at = now() WHERE id = ANY(%s::uuid[])"), (active, ids))
+    many = len(ids) > 1
+    return Plan(
+        system="rcmd", title=f"{verb} {len(ids)} user{'s' if many else ''}",
+        targets=tuple(u[1] for u in users), check=check,
+        audit=audit("console.user.activate" if active else "console.user.deactivate", "users", ids, profile, {"is_active": active}),
+        statements=(change,), roles=("admin",),
+        privileges=USERS_ACTIVE_PRIVILEGES,
+        typed=f"{verb.lower()} {len(ids)}" if many or not active else None,
+    )

@@ -1,0 +1,75 @@
+"""The last look before a change: exactly what will run, on which target, and (for bulk or destructive
+actions) the words to type. Enter runs, Esc cancels."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from rcmd_tui.data.actions import Plan
+from rcmd_tui.widgets.safe_text import inert
+
+SHOWN_TARGETS = 10
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Do nothing"),
+        Binding("enter", "confirm", "Run", id="confirm.run", priority=True, tooltip="Run it (after typing the words, if asked)"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 95%; background: $panel;
+                               border: thick $error; padding: 0 1; }
+    ConfirmScreen VerticalScroll { height: auto; max-height: 14; background: $boost; }
+    ConfirmScreen Input { border: none; height: 1; background: $boost; }
+    ConfirmScreen #confirm-wrong { color: $error; height: auto; }
+    """
+
+    def __init__(self, plan: Plan, statements: list[str], where: str, lock_timeout_ms: int) -> None:
+        super().__init__()
+        self.plan, self.statements, self.where, self.lock_timeout_ms = plan, statements, where, lock_timeout_ms
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        targets = ", ".join(plan.targets[:SHOWN_TARGETS]) + (f" and {len(plan.targets) - SHOWN_TARGETS} more"
+                                                             if len(plan.targets) > SHOWN_TARGETS else "")
+        with Vertical():
+            yield Static(Text.assemble((plan.title, "bold"), " — ", inert(targets)))
+            yield Static(inert(f"On {plan.system} ({self.where}), one transaction, lock_timeout {self.lock_timeout_ms} ms: "
+                               "re-check the targets, write the audit row, change.", limit=500))
+            with VerticalScroll():
+                for statement in self.statements:
+                    yield Static(inert_sql(statement))
+            if plan.typed:
+                yield Static(Text.assemble("Type ", (plan.typed, "bold reverse"), " and press Enter; Esc cancels."))
+                yield Input(placeholder=plan.typed, id="confirm-typed")
+            else:
+                yield Static("Enter runs it; Esc cancels.", markup=False)
+            yield Static(id="confirm-wrong")
+
+    def on_mount(self) -> None:
+        if self.plan.typed:
+            self.query_one(Input).focus()
+
+    def action_confirm(self) -> None:
+        if self.plan.typed:
+            typed = self.query_one(Input).value.strip()
+            if typed != self.plan.typed:
+                self.query_one("#confirm-wrong", Static).update(inert(f"type exactly: {self.plan.typed}"))
+                return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+def inert_sql(statement: str) -> Text:
+    """SQL keeps its line breaks (readable); every value in it is still shown inert."""
+    return Text("\n").join(inert(line, limit=4000) for line in statement.splitlines() or [""])

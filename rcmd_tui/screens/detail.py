@@ -1,0 +1,176 @@
+"""Every field of one row: JSON as a foldable, highlighted tree; encrypted fields masked until revealed
+(with a reason, audited in OrderSync's log before the plaintext is shown)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Tree
+from textual.widgets.tree import TreeNode
+
+from rcmd_tui.data.decrypt import Failure, Plain
+from rcmd_tui.data.listing import Column, Kind, ListSpec, Record
+from rcmd_tui.data.reveal import reveal
+from rcmd_tui.errors import RcmdError
+from rcmd_tui.screens.text_prompt import TextPrompt
+from rcmd_tui.widgets.cells import copied, shown
+from rcmd_tui.widgets.error_panel import ErrorPanel
+from rcmd_tui.widgets.paged_table import PagedTable, describe_error
+from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from rcmd_tui.app import RcmdApp
+
+MAX_NODES = 5000  # a huge document is cut, not allowed to freeze the screen
+OPEN_DEPTH = 2
+
+
+def _scalar(value: Any) -> Text:
+    if value is None:
+        return Text("null", style="dim italic")
+    if isinstance(value, bool):
+        return Text("true" if value else "false", style="bold magenta")
+    if isinstance(value, int | float):
+        return Text(repr(value), style="cyan")
+    return inert(json.dumps(value, ensure_ascii=False), "green")
+
+
+class JsonTree(Tree[str]):
+    """A JSON value as a tree: objects and arrays fold, scalars are coloured by type, every key and string
+    is inert. The node's data is what `y` copies."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Text("row"), id=id)
+        self.nodes_added = 0
+        self.show_root = False
+        self.guide_depth = 2
+
+    def add_value(self, parent: TreeNode[str], key: Text, value: Any, depth: int = 0) -> None:
+        self.nodes_added += 1
+        if self.nodes_added > MAX_NODES:
+            if self.nodes_added == MAX_NODES + 1:
+                parent.add_leaf(Text(f"… cut at {MAX_NODES} nodes", style="dim"))
+            return
+        if isinstance(value, dict):
+            node = parent.add(Text.assemble(key, (f" {{{len(value)}}}", "dim")), data=json.dumps(value, ensure_ascii=False),
+                              expand=depth < OPEN_DEPTH)
+            for k, v in value.items():
+                self.add_value(node, inert(k, "bold blue"), v, depth + 1)
+        elif isinstance(value, list):
+            node = parent.add(Text.assemble(key, (f" [{len(value)}]", "dim")), data=json.dumps(value, ensure_ascii=False),
+                              expand=depth < OPEN_DEPTH)
+            for i, v in enumerate(value):
+                self.add_value(node, Text(f"{i}", style="dim"), v, depth + 1)
+        else:
+            parent.add_leaf(Text.assemble(key, ": ", _scalar(value)), data=value if isinstance(value, str) else json.dumps(value))
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("v", "reveal", "Reveal", id="detail.reveal", tooltip="Show encrypted fields in full (asks why; audited)"),
+        Binding("y", "copy", "Copy", id="detail.copy", tooltip="Copy the highlighted value (masked stays masked)"),
+        Binding("E", "expand_all", "Expand all", id="detail.expand", show=False, tooltip="Unfold every JSON node"),
+    ]
+
+    def __init__(self, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
+        super().__init__()
+        self.spec = spec
+        self.record = record
+        self.table = table
+        self.revealed: dict[str, str] = {}
+        if table is not None:
+            ident = record.identity(spec)
+            self.revealed = {name: text for (row, name), text in table.revealed.items() if row == ident}
+
+    @property
+    def rcmd_app(self) -> RcmdApp:
+        from rcmd_tui.app import RcmdApp  # noqa: PLC0415 - a cycle only for the type
+
+        assert isinstance(self.app, RcmdApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(where=f"{self.spec.title} › row")
+        yield ErrorPanel()
+        yield JsonTree(id="detail-tree")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.fill()
+        self.query_one(JsonTree).focus()
+
+    def _label(self, column: Column) -> Text:
+        return Text(column.label, style="bold")
+
+    def fill(self) -> None:
+        tree = self.query_one(JsonTree)
+        tree.clear()
+        tree.nodes_added = 0
+        for column in self.spec.columns:
+            value = self.record.get(column.name)
+            if column.kind is Kind.JSON and isinstance(value, dict | list):
+                tree.add_value(tree.root, self._label(column), value)
+                continue
+            text = shown(column, value, self.revealed.get(column.name))
+            style = ""
+            if isinstance(value, Failure):
+                text, style = f"{value.kind.value}: {value.detail}", "bold red"
+            elif isinstance(value, Plain) and column.encrypted is not None and column.name not in self.revealed and not value.unencrypted:
+                style = "italic"
+                text += "   (v reveals)"
+            tree.root.add_leaf(Text.assemble(self._label(column), ": ", inert(text, style)),
+                               data=copied(column, value, self.revealed.get(column.name)))
+        tree.root.expand()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reveal":
+            return any(c.encrypted is not None for c in self.spec.columns) and self.rcmd_app.profile.may_reveal()
+        return True
+
+    def action_copy(self) -> None:
+        node = self.query_one(JsonTree).cursor_node
+        if node is not None and node.data is not None:
+            self.app.copy_to_clipboard(str(node.data))
+            self.notify(f"Copied ({len(str(node.data))} characters)", timeout=2)
+
+    def action_expand_all(self) -> None:
+        self.query_one(JsonTree).root.expand_all()
+
+    def action_reveal(self) -> None:
+        def asked(reason: str | None) -> None:
+            if reason:
+                self.do_reveal(reason)
+
+        self.app.push_screen(TextPrompt("Why reveal this row's encrypted fields? (written to OrderSync's audit log)",
+                                        "ticket or reason, e.g. SUP-1234 customer asked to confirm e-mail"), asked)
+
+    @work(exclusive=True, group="reveal", exit_on_error=False)
+    async def do_reveal(self, reason: str) -> None:
+        app = self.rcmd_app
+        row_id = self.record.get(self.spec.id_columns[0])
+        try:
+            decryptor = self.table.pager.decryptor if self.table and self.table.pager else None
+            if decryptor is None:
+                raise RcmdError("the keys are not loaded", "check the keyring row on the home screen")
+            fields = await reveal(app.pools.primary(self.spec.system), app.profile, decryptor, self.spec.table, row_id, reason)
+        except Exception as exc:
+            self.query_one(ErrorPanel).show(describe_error(exc, self.spec.system))
+            return
+        ident = self.record.identity(self.spec)
+        for name, value in fields.items():
+            if isinstance(value, Plain):
+                self.revealed[name] = value.text
+                if self.table is not None:
+                    self.table.revealed[(ident, name)] = value.text
+        if self.table is not None:
+            self.table.forget_rendering()
+            self.table.redraw(self.table.current())
+        self.fill()
+        self.notify("Revealed; the reveal is in OrderSync's audit log", timeout=3)

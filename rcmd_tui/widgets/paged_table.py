@@ -1,0 +1,304 @@
+"""A table over millions of rows: keyset pages loaded in a worker as the cursor nears an edge, and a
+bounded window of rows kept in memory (older pages dropped as newer ones arrive, and read again if the
+cursor goes back)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.widgets import DataTable
+
+from rcmd_tui.data.filters import matches_words
+from rcmd_tui.data.listing import Column, ListSpec, Record
+from rcmd_tui.data.pager import Page, Pager
+from rcmd_tui.errors import RcmdError
+from rcmd_tui.widgets.cells import cell, copied, shown
+
+WINDOW_PAGES = 3
+EDGE_ROWS = 5  # this close to an edge of the window, the next page is fetched
+MARK = Text("●", style="bold yellow")
+BLANK = Text(" ")
+Load = Literal["first", "last", "after", "before", "at", "reload"]
+
+
+def describe_error(exc: BaseException, target: str) -> RcmdError:
+    if isinstance(exc, RcmdError):
+        return exc
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "statement timeout" in text:
+        return RcmdError(f"{target}: the query ran past statement_timeout",
+                         "narrow the filter (since:, user=) or raise timeouts.statement_ms")
+    return RcmdError(f"{target}: {text}", "check the connection on the home screen, then press r to retry")
+
+
+class PagedTable(DataTable[Text]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "mark", "Mark", id="list.mark", tooltip="Mark or unmark this row for a bulk action"),
+        Binding("y", "copy_cell", "Copy", id="list.copy_cell", tooltip="Copy this cell to the clipboard (OSC 52, works over SSH)"),
+        Binding("Y", "copy_row", "Copy row", id="list.copy_row", show=False, tooltip="Copy the whole row, tab-separated"),
+        Binding("right_square_bracket", "next_page", "Next page", id="list.next_page", show=False,
+                tooltip="Move to the next page, loading it if needed"),
+        Binding("left_square_bracket", "previous_page", "Previous page", id="list.previous_page", show=False,
+                tooltip="Move to the previous page, loading it if needed"),
+        Binding("g", "first_page", "First", id="list.first", show=False, tooltip="Go to the first row of the ordering"),
+        Binding("G", "last_page", "Last", id="list.last", show=False, tooltip="Go to the last row of the ordering"),
+    ]
+    DEFAULT_CSS = """
+    PagedTable { height: 1fr; }
+    """
+
+    @dataclass
+    class PageShown(Message):
+        """Rows are on screen: after the first page, a new page, a jump or a redraw."""
+
+        table: PagedTable
+        how: str
+        rows: int
+
+    @dataclass
+    class LoadFailed(Message):
+        table: PagedTable
+        error: RcmdError
+
+    def __init__(self, spec: ListSpec, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="cell", zebra_stripes=True)
+        self.spec = spec
+        self.pager: Pager | None = None
+        self.window: list[Record] = []
+        self.more_before = False
+        self.more_after = False
+        self.hidden = {c.name for c in spec.columns if not c.shown}
+        self.marked: dict[tuple[Any, ...], Record] = {}
+        self.revealed: dict[tuple[tuple[Any, ...], str], str] = {}
+        self.words: tuple[str, ...] = ()
+        self.shown_records: list[Record] = []
+        self.loading_what: str | None = None
+        self._rendered: dict[int, tuple[Record, list[Text]]] = {}  # id(record) -> its cells, the record kept alive
+
+    # -- columns and rows -------------------------------------------------------------------------
+
+    def shown_columns(self) -> list[Column]:
+        return [c for c in self.spec.columns if c.name not in self.hidden]
+
+    def _set_columns(self) -> None:
+        self.clear(columns=True)
+        self.add_column(Text(" "), key="__mark", width=1)
+        for c in self.shown_columns():
+            self.add_column(Text(c.label), key=c.name, width=c.width)
+
+    def _cells(self, record: Record) -> list[Text]:
+        ident = record.identity(self.spec)
+        rendered = self._rendered.get(id(record))
+        if rendered is None or rendered[0] is not record:
+            rendered = (record, [cell(c, record.get(c.name), self.revealed.get((ident, c.name))) for c in self.shown_columns()])
+            self._rendered[id(record)] = rendered
+        return [MARK if ident in self.marked else BLANK, *rendered[1]]
+
+    def forget_rendering(self) -> None:
+        """After a change to the columns shown or to what is revealed."""
+        self._rendered.clear()
+
+    def redraw(self, keep: Record | None = None, at_index: int | None = None, how: str = "redraw") -> None:
+        """Rebuild the visible rows from the window, keeping the cursor on ``keep`` (or at ``at_index``)."""
+        column = self.cursor_coordinate.column
+        if self.words:
+            self.shown_records = [r for r in self.window
+                            if matches_words(self.words, [shown(c, r.get(c.name)) for c in self.shown_columns()])]
+        else:
+            self.shown_records = list(self.window)
+        self.clear()
+        if not self.columns:
+            self._set_columns()
+        self.add_rows(self._cells(r) for r in self.shown_records)
+        if len(self._rendered) > 2 * len(self.window):  # cells of dropped pages go with them
+            kept = {id(r) for r in self.window}
+            self._rendered = {k: v for k, v in self._rendered.items() if k in kept}
+        row = 0
+        if keep is not None:
+            ident = keep.identity(self.spec)
+            row = next((i for i, r in enumerate(self.shown_records) if r.identity(self.spec) == ident), 0)
+        elif at_index is not None:
+            row = max(0, min(at_index, len(self.shown_records) - 1))
+        if self.shown_records:
+            self.move_cursor(row=row, column=max(1, min(column, len(self.columns) - 1)), animate=False, scroll=True)
+        self.post_message(self.PageShown(self, how, len(self.shown_records)))
+
+    def reconfigure_columns(self, hidden: set[str]) -> None:
+        self.hidden = hidden
+        self.forget_rendering()
+        self._set_columns()
+        self.redraw(self.current())
+
+    def current(self) -> Record | None:
+        row = self.cursor_coordinate.row
+        return self.shown_records[row] if 0 <= row < len(self.shown_records) else None
+
+    def current_column(self) -> Column | None:
+        index = self.cursor_coordinate.column - 1
+        columns = self.shown_columns()
+        return columns[index] if 0 <= index < len(columns) else None
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def use(self, pager: Pager, moment: datetime | None = None) -> None:
+        """Show ``pager``'s rows from the start (or from ``moment``): after a new filter or ordering."""
+        self.pager = pager
+        self.window = []
+        self.more_before = self.more_after = False
+        self.load("at" if moment else "first", moment=moment)
+
+    @property
+    def is_loading(self) -> bool:
+        return self.loading_what is not None
+
+    @work(exclusive=True, group="page", exit_on_error=False)
+    async def load(self, how: Load, moment: datetime | None = None) -> None:
+        pager = self.pager
+        if pager is None:
+            return
+        self.loading_what = how
+        if not self.window:
+            self.loading = True
+        try:
+            page = await self._fetch(pager, how, moment)
+        except Exception as exc:  # shown in one place with a hint; the table keeps what it had
+            self.post_message(self.LoadFailed(self, describe_error(exc, self.spec.system)))
+            return
+        finally:
+            self.loading_what = None
+            self.loading = False
+        self._apply(how, page)
+
+    async def _fetch(self, pager: Pager, how: Load, moment: datetime | None) -> Page:
+        if how == "after" and self.window:
+            return await pager.after(self.window[-1])
+        if how == "before" and self.window:
+            return await pager.before(self.window[0])
+        if how == "at" and moment is not None:
+            return await pager.at(moment)
+        if how == "last":
+            return await pager.last()
+        return await pager.first()
+
+    def _apply(self, how: Load, page: Page) -> None:
+        limit = WINDOW_PAGES * (self.pager.page_size if self.pager else 100)
+        cursor = self.current()
+        if how == "after" and self.window:
+            first_new = len(self.window)
+            self.window += page.records
+            self.more_after = page.more_after
+            drop = max(0, len(self.window) - limit)
+            if drop:
+                self.window = self.window[drop:]
+                self.more_before = True
+            target = self.window[first_new - drop] if page.records and self._jump else cursor
+            self._jump = False
+            self.redraw(keep=target, how="after")
+        elif how == "before" and self.window:
+            self.window = list(page.records) + self.window
+            self.more_before = page.more_before
+            if len(self.window) > limit:
+                self.window = self.window[:limit]
+                self.more_after = True
+            target = page.records[-1] if page.records and self._jump else cursor
+            self._jump = False
+            self.redraw(keep=target, how="before")
+        else:
+            self.window = list(page.records)
+            self.more_before, self.more_after = page.more_before, page.more_after
+            self.redraw(at_index=len(self.window) - 1 if how == "last" else 0, how=how)
+
+    _jump = False
+
+    def on_data_table_cell_highlighted(self, _event: DataTable.CellHighlighted) -> None:
+        if self.is_loading or self.pager is None or not self.shown_records:
+            return
+        # Where the cursor is now, not where the event says: a redraw passes through row 0 on its way.
+        row = self.cursor_coordinate.row
+        if row >= len(self.shown_records) - EDGE_ROWS and self.more_after:
+            self.load("after")
+        elif row < EDGE_ROWS and self.more_before:
+            self.load("before")
+
+    # -- actions ----------------------------------------------------------------------------------
+
+    def action_next_page(self) -> None:
+        if self.more_after:
+            self._jump = True
+            self.load("after")
+        elif self.shown_records:
+            self.move_cursor(row=len(self.shown_records) - 1)
+
+    def action_previous_page(self) -> None:
+        if self.more_before:
+            self._jump = True
+            self.load("before")
+        else:
+            self.move_cursor(row=0)
+
+    def action_first_page(self) -> None:
+        if self.more_before:
+            self.load("first")
+        else:
+            self.move_cursor(row=0)
+
+    def action_last_page(self) -> None:
+        if self.more_after:
+            self.load("last")
+        elif self.shown_records:
+            self.move_cursor(row=len(self.shown_records) - 1)
+
+    def action_mark(self) -> None:
+        record = self.current()
+        if record is None:
+            return
+        ident = record.identity(self.spec)
+        if ident in self.marked:
+            del self.marked[ident]
+        else:
+            self.marked[ident] = record
+        self.update_cell_at(Coordinate(self.cursor_coordinate.row, 0), MARK if ident in self.marked else BLANK)
+        self.move_cursor(row=self.cursor_coordinate.row + 1)
+        self.post_message(self.PageShown(self, "mark", len(self.shown_records)))
+
+    def copy_text(self, whole_row: bool) -> str | None:
+        record = self.current()
+        if record is None:
+            return None
+        ident = record.identity(self.spec)
+        columns = self.shown_columns() if whole_row else [c for c in [self.current_column()] if c is not None]
+        return "\t".join(copied(c, record.get(c.name), self.revealed.get((ident, c.name))) for c in columns)
+
+    def action_copy_cell(self) -> None:
+        self._copy(whole_row=False)
+
+    def action_copy_row(self) -> None:
+        self._copy(whole_row=True)
+
+    def _copy(self, whole_row: bool) -> None:
+        text = self.copy_text(whole_row)
+        if text is not None:
+            self.app.copy_to_clipboard(text)
+            self.notify(f"Copied {'the row' if whole_row else 'the cell'} ({len(text)} characters)", timeout=2)
+
+    def set_words(self, words: Sequence[str]) -> None:
+        self.words = tuple(words)
+        self.redraw(self.current())
+
+    def marked_records(self) -> list[Record]:
+        return list(self.marked.values())
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self.redraw(self.current())
+
+    def forget_revealed(self, keep: Callable[[tuple[Any, ...]], bool] = lambda _: False) -> None:
+        self.revealed = {k: v for k, v in self.revealed.items() if keep(k[0])}

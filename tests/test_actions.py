@@ -1,0 +1,121 @@
+"""Actions through the console: shown in full, confirmed or cancelled, re-checked, audited with the change."""
+
+from __future__ import annotations
+
+import psycopg
+
+from rcmd_tui.app import make_app
+from rcmd_tui.config import Profile
+from rcmd_tui.data import actions
+from rcmd_tui.data.actions import TargetChanged
+from rcmd_tui.data.connections import Pools
+from rcmd_tui.data.rcmd_actions import set_users_active
+from rcmd_tui.screens.confirm import ConfirmScreen
+from rcmd_tui.screens.list_screen import ListScreen
+from tests.listdata import fill_rcmd, user_id
+from tests.test_shell import goto, settle, table_of
+
+
+async def until_confirm(pilot, app) -> ConfirmScreen:  # type: ignore[no-untyped-def]
+    """The action's worker waits for the dialog, so waiting for every worker would wait forever."""
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(app.screen, ConfirmScreen):
+            return app.screen
+    raise AssertionError("no confirmation dialog")
+
+
+def _state(profile: Profile) -> tuple[dict[str, bool], list[tuple[str, str, dict[str, object]]]]:
+    assert profile.rcmd is not None
+    with psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}") as conn:
+        active = {r[0]: r[1] for r in conn.execute("SELECT username, is_active FROM users")}
+        audit = [(r[0], r[1], r[2]) for r in conn.execute(
+            "SELECT action, resource_id, details FROM audit_logs WHERE action LIKE 'console.%' ORDER BY id")]
+    return active, audit
+
+
+async def test_bulk_deactivate_shows_the_sql_needs_typed_words_and_is_audited(profile: Profile) -> None:
+    fill_rcmd(profile)
+    app = make_app(profile)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await goto(pilot, app, "users")
+        assert isinstance(app.screen, ListScreen)
+        await pilot.press("space", "space")  # alice and bob
+        assert len(table_of(app).marked) == 2
+        await pilot.press("D")
+        confirm = await until_confirm(pilot, app)
+        shown = "\n".join(confirm.statements)
+        assert "UPDATE users SET is_active = false" in shown and user_id(0) in shown and user_id(1) in shown
+        assert "INSERT INTO audit_logs" in shown and "FOR UPDATE" in shown
+        await pilot.press("enter")  # nothing typed: refused
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "type exactly: deactivate 2" in str(app.screen.query_one("#confirm-wrong").render())
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ListScreen)
+        assert table_of(app).marked  # the marks stay for another try
+        active, audit = _state(profile)
+        assert active == {"alice": True, "bob": True, "carol": True} and audit == []  # cancel changed nothing
+        await pilot.press("D")
+        await until_confirm(pilot, app)
+        await pilot.press(*"deactivate 2", "enter")
+        await settle(pilot, app)
+        active, audit = _state(profile)
+        assert active == {"alice": False, "bob": False, "carol": True}
+        assert sorted(a[1] for a in audit) == sorted([user_id(0), user_id(1)])
+        assert all(a[0] == "console.user.deactivate" and a[2]["console_role"] == "admin" and a[2]["db_user"] for a in audit)
+        assert not table_of(app).marked
+        rows = {r.get("username"): r.get("is_active") for r in table_of(app).shown_records}
+        assert rows == {"alice": False, "bob": False, "carol": True}  # the list was read again
+
+
+async def test_targets_are_rechecked_when_the_action_runs(profile: Profile) -> None:
+    fill_rcmd(profile)
+    plan = set_users_active([(user_id(2), "carol")], False, profile)
+    assert profile.rcmd is not None
+    with psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}") as conn:
+        conn.execute("UPDATE users SET is_active = false WHERE username = 'carol'")  # someone else got there first
+    pools = Pools(profile)
+    await pools.open()
+    try:
+        try:
+            await actions.run(pools.primary("rcmd"), plan, 1000)
+            raise AssertionError("ran on a changed target")
+        except TargetChanged as exc:
+            assert "carol inactive" in exc.message and "refresh" in exc.hint
+    finally:
+        await pools.close()
+    _, audit = _state(profile)
+    assert audit == []  # no audit row for what did not happen
+
+
+async def test_without_the_audit_insert_the_action_does_not_happen(profile: Profile) -> None:
+    fill_rcmd(profile)
+    assert profile.rcmd is not None
+    with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS rcmd_tui_test_noaudit")
+        conn.execute("CREATE ROLE rcmd_tui_test_noaudit LOGIN PASSWORD 'pw' IN ROLE rcmd_tui_oncall")
+        conn.execute(f"GRANT UPDATE (is_active, updated_at) ON {profile.rcmd.schema}.users TO rcmd_tui_test_noaudit")
+    info = psycopg.conninfo.conninfo_to_dict(profile.rcmd.dsn)
+    info.update(user="rcmd_tui_test_noaudit", password="pw")
+    from dataclasses import replace
+    weak = replace(profile, rcmd=replace(profile.rcmd, dsn=psycopg.conninfo.make_conninfo(**info)))  # type: ignore[arg-type]
+    pools = Pools(weak)
+    await pools.open()
+    try:
+        assert not await actions.may(pools.primary("rcmd"), set_users_active([], False, weak).privileges)
+        try:
+            await actions.run(pools.primary("rcmd"), set_users_active([(user_id(2), "carol")], False, weak), 1000)
+            raise AssertionError("ran without an audit row")
+        except actions.ActionRefused as exc:
+            assert "refused" in exc.message and "rcmd_tui_admin" in exc.hint
+    finally:
+        await pools.close()
+        with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
+            conn.execute(f"REVOKE ALL ON {profile.rcmd.schema}.users FROM rcmd_tui_test_noaudit")
+            conn.execute("DROP OWNED BY rcmd_tui_test_noaudit")
+            conn.execute("DROP ROLE rcmd_tui_test_noaudit")
+    active, audit = _state(profile)
+    assert active["carol"] is True and audit == []

@@ -1,0 +1,152 @@
+"""The console shell, driven by Pilot against real servers: the `:` prompt, Esc, `?`, filters, paging."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.pilot import Pilot
+
+from rcmd_tui.app import RcmdApp, make_app
+from rcmd_tui.config import Profile
+from rcmd_tui.screens.command_prompt import CommandPrompt
+from rcmd_tui.screens.help import HelpScreen
+from rcmd_tui.screens.home import HomeScreen
+from rcmd_tui.screens.list_screen import ListScreen
+from rcmd_tui.widgets.error_panel import ErrorPanel
+from rcmd_tui.widgets.paged_table import PagedTable
+from tests.listdata import fill_rcmd
+
+
+async def settle(pilot: Pilot[int], app: RcmdApp) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def goto(pilot: Pilot[int], app: RcmdApp, text: str) -> None:
+    await pilot.press("colon")
+    await pilot.pause()
+    assert isinstance(app.screen, CommandPrompt)
+    await pilot.press(*text, "enter")
+    await settle(pilot, app)
+
+
+def table_of(app: RcmdApp) -> PagedTable:
+    return app.screen.query_one(PagedTable)
+
+
+async def test_colon_prompt_completes_and_opens_a_list_and_escape_goes_back(profile: Profile) -> None:
+    fill_rcmd(profile)
+    app = make_app(profile)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("colon", "a", "u", "tab")
+        assert app.screen.query_one("#prompt-input").value == "audit rcmd"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ListScreen) and app.screen.spec.title == "RCMD audit log"
+        assert len(table_of(app).shown_records) == 100
+        await goto(pilot, app, "nosuch")
+        assert isinstance(app.screen, CommandPrompt)
+        assert "no screen named 'nosuch'" in str(app.screen.query_one("#prompt-error").render())
+        await pilot.press("escape")
+        await goto(pilot, app, "users os")
+        assert isinstance(app.screen, ListScreen) and app.screen.spec.title == "OrderSync users"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ListScreen) and app.screen.spec.title == "RCMD audit log"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        ids = {str(row[2]) for row in (app.screen.query_one("DataTable").get_row_at(i)  # type: ignore[attr-defined]
+                                        for i in range(app.screen.query_one("DataTable").row_count))}  # type: ignore[attr-defined]
+        assert {"list.filter", "list.mark", "app.goto", "list.export"} <= ids
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)  # home is the last stop
+
+
+async def test_paging_across_page_boundaries_keeps_a_bounded_window(profile: Profile) -> None:
+    fill_rcmd(profile, rows=650)
+    app = make_app(profile)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await goto(pilot, app, "audit")
+        table = table_of(app)
+        first_page = [r.get("id") for r in table.window]
+        assert len(first_page) == 100 and table.more_after and not table.more_before
+        last_of_first = table.window[-1]
+        await pilot.press("right_square_bracket")
+        await settle(pilot, app)
+        assert len(table.window) == 200
+        assert table.current() is table.window[100]  # the first row of the new page
+        assert table.window[99] is last_of_first and table.window[100].sort_key < last_of_first.sort_key
+        for _ in range(4):
+            await pilot.press("right_square_bracket")
+            await settle(pilot, app)
+        assert len(table.window) == 300 and table.more_before  # bounded: the oldest pages were dropped
+        assert table.window[0].get("id") not in first_page
+        for _ in range(5):
+            await pilot.press("down")
+        await pilot.press("left_square_bracket")
+        await settle(pilot, app)
+        assert table.more_before
+        await pilot.press("g")
+        await settle(pilot, app)
+        assert [r.get("id") for r in table.window] == first_page
+        await pilot.press("G")
+        await settle(pilot, app)
+        assert not table.more_after and table.current() is table.window[-1]
+        await pilot.press("pageup")
+        for _ in range(120):
+            await pilot.press("up")
+        await settle(pilot, app)
+        assert len(table.window) > 100  # moving the cursor near the top fetched the page before
+
+
+async def test_filters_good_and_bad(profile: Profile) -> None:
+    fill_rcmd(profile)
+    app = make_app(profile)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await goto(pilot, app, "audit")
+        screen = app.screen
+        assert isinstance(screen, ListScreen)
+        await pilot.press("slash", *"user=bob status:failed", "enter")
+        await settle(pilot, app)
+        rows = table_of(app).shown_records
+        assert rows and all(str(r.get("user_id")).endswith("1") and r.get("result") == "failure" for r in rows)
+        assert "filter user=bob status:failed" in str(screen.query_one("#list-status").render())
+        await pilot.press("slash", "ctrl+u", *"colour=red", "enter")
+        await pilot.pause()
+        error = str(screen.query_one("#filter-error").render())
+        assert "this list has no field 'colour'" in error and "action" in error
+        assert table_of(app).shown_records == rows  # nothing ran; the old rows stay
+        await pilot.press("ctrl+u", *"since:soon", "enter")
+        await pilot.pause()
+        assert "'soon' is not a time" in str(screen.query_one("#filter-error").render())
+        await pilot.press("ctrl+u", *"r13", "enter")  # free text: on the loaded rows only
+        await settle(pilot, app)
+        assert [r.get("resource_id") for r in table_of(app).shown_records] == ["r13"] or all(
+            "r13" in str(r.get("resource_id")) for r in table_of(app).shown_records)
+        assert not screen.query_one(ErrorPanel).has_class("-shown")
+
+
+async def test_read_only_hides_actions_and_a_support_role_sees_none(profile: Profile) -> None:
+    fill_rcmd(profile)
+    for p, read_only in ((profile, True), (replace(profile, role="support"), False)):
+        app = make_app(p, read_only=read_only)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await settle(pilot, app)
+            await goto(pilot, app, "users")
+            keys = {b.binding.action for b in app.screen.active_bindings.values()}
+            assert "set_active(False)" not in keys and "set_active(True)" not in keys
+    app = make_app(profile)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await goto(pilot, app, "users")
+        keys = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert "set_active(False)" in keys
