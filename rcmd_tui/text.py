@@ -24,6 +24,8 @@ def escape_controls(value: str, limit: int = MAX_CHARS) -> str:
             out.append("\\n")
         elif ch == "\t":
             out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
         elif code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0:
             out.append(f"\\x{code:02x}")
         elif code in _BIDI_AND_INVISIBLE or unicodedata.category(ch) in ("Cf", "Co", "Cs"):

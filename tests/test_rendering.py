@@ -1,0 +1,145 @@
+"""Hostile text from the database renders inert: visible escapes and literal brackets on screen, and no
+escape byte of it reaches the terminal (checked on the bytes a real pseudo-terminal receives)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rich.text import Text
+
+from rcmd_tui.app import make_app
+from rcmd_tui.config import Profile, profile_to_toml
+from rcmd_tui.data.listing import Column, Kind
+from rcmd_tui.screens.detail import DetailScreen, JsonTree
+from rcmd_tui.widgets.cells import cell
+from rcmd_tui.widgets.safe_text import inert
+from tests.listdata import fill_rcmd
+from tests.test_shell import goto, settle, table_of
+
+HOSTILE = ("\x1b]52;c;aGk=\x07", "\x1b[2J", "\x9b31m", "ok\rERROR", "[bold red]x[/]", "[link=http://x]y[/link]",
+           "[@click=app.quit]x[/]", "\u202egpj.exe")
+VISIBLE = ("\\x1b]52;c;aGk=\\x07", "\\x1b[2J", "\\x9b31m", "ok\\rERROR", "[bold red]x[/]", "[link=http://x]y[/link]",
+           "[@click=app.quit]x[/]", "<U+202E>gpj.exe")
+FORBIDDEN_BYTES = (b"\x1b]52;c;aGk=", b"\xc2\x9b", b"ok\rERROR", b"\xe2\x80\xae", b"\x1b[2J\x1b[2J")
+
+
+def _control_free(text: Text) -> bool:
+    return not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e" for ch in text.plain)
+
+
+def test_cells_are_inert_text_with_visible_escapes() -> None:
+    for raw, visible in zip(HOSTILE, VISIBLE, strict=True):
+        for rendered in (inert(raw), cell(Column("x", "x"), raw), inert(raw.encode("utf-8"))):
+            assert isinstance(rendered, Text) and rendered.plain == visible and not rendered.spans
+            assert _control_free(rendered)
+    assert inert(b"\xff\xfeok\x1b").plain == "\\xff\\xfeok\\x1b"  # invalid UTF-8 (a Redis value) stays visible
+    json_cell = cell(Column("d", "d", Kind.JSON), {"k": HOSTILE[0], HOSTILE[6]: HOSTILE[7]})
+    assert _control_free(json_cell) and "[@click=app.quit]x[/]" in json_cell.plain and "<U+202E>" in json_cell.plain
+    assert inert("x" * 5000).plain.endswith("…") and len(inert("x" * 5000).plain) == 2001
+
+
+async def test_list_and_details_show_hostile_values_literally(profile: Profile) -> None:
+    fill_rcmd(profile, rows=20, hostile=HOSTILE)
+    app = make_app(profile)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot, app)
+        await goto(pilot, app, "audit")
+        table = table_of(app)
+        cells = [table.get_row_at(i) for i in range(len(HOSTILE))]
+        plain = "\n".join(c.plain for row in cells for c in row)
+        assert all(isinstance(c, Text) and _control_free(c) for row in cells for c in row)
+        for visible in VISIBLE:
+            assert visible[:12] in plain
+        await pilot.press("down", "enter")  # the second newest holds [@click=app.quit]
+        await settle(pilot, app)
+        assert isinstance(app.screen, DetailScreen)
+        tree = app.screen.query_one(JsonTree)
+        labels = []
+        stack = [tree.root]
+        while stack:
+            node = stack.pop()
+            labels.append(node.label)
+            stack.extend(node.children)
+        assert all(isinstance(label, Text) and _control_free(label) for label in labels)
+        assert any("[@click=app.quit]x[/]" in label.plain for label in labels)
+        assert app.is_running  # [@click=app.quit] did not quit anything
+
+
+def _plain(output: bytes) -> bytes:
+    return re.sub(rb"\x1b\[[0-9;?<>=$]*[A-Za-z~]", b"", output)  # Textual's own cursor moves and colours
+
+
+def _read(fd: int, until: bytes, seconds: float = 15) -> bytes:
+    """Everything the terminal receives until ``until`` shows (or time runs out)."""
+    out = b""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and until not in _plain(out):
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out + _drain(fd)
+
+
+def _drain(fd: int) -> bytes:
+    out = b""
+    while select.select([fd], [], [], 0.3)[0]:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def test_no_hostile_byte_reaches_a_real_terminal(profile: Profile, tmp_path: Path) -> None:
+    import fcntl
+    import termios
+
+    fill_rcmd(profile, rows=20, hostile=HOSTILE)
+    config = tmp_path / "config.toml"
+    config.write_text(profile_to_toml(profile), encoding="utf-8")
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 220, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    env.pop("NO_COLOR", None)
+    proc = subprocess.Popen([sys.executable, "-m", "rcmd_tui", "--config", str(config)], stdin=secondary, stdout=secondary,
+                            stderr=secondary, env=env, close_fds=True, start_new_session=True)
+    os.close(secondary)
+    try:
+        output = _read(primary, b"DemoFileKeyring")
+        os.write(primary, b":")
+        output += _read(primary, b":audit rcmd")
+        os.write(primary, b"audit\r")
+        output += _read(primary, b"Time (UTC)")
+        os.write(primary, b"\x1b[B")  # down: the row holding [@click=app.quit]
+        output += _drain(primary)
+        os.write(primary, b"\r")  # its details
+        output += _read(primary, b"Details {")
+        os.write(primary, b"\x11")  # ctrl+q
+        output += _read(primary, b"\x1b[?1049l", 5)
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(primary)
+    assert b"RCMD audit log" in output, output[-2000:]
+    for forbidden in FORBIDDEN_BYTES:
+        assert forbidden not in output, forbidden
+    text = _plain(output)
+    assert b"\\x1b]52;c;aGk=" in text and b"<U+202E>gpj.exe" in text, text[-3000:]
+    assert b"[@click=app.quit]x[/]" in text
