@@ -26,6 +26,7 @@ from rcmd_tui.screens.command_prompt import CommandPrompt
 from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.registry import Destination, destinations
+from rcmd_tui.widgets.status_header import StatusHeader
 
 STATUS_SECONDS = 10.0
 
@@ -109,6 +110,8 @@ class RcmdApp(App[int]):
             checks.append(health.check_keyring(self.pools, self.keys, self.profile))
         results = list(await asyncio.gather(*checks))
         self.target_status.update({h.target: h.ok for h in results})
+        for header in self.screen.query(StatusHeader):
+            header.update_status()
         return results
 
     def _poll_status(self) -> None:

@@ -28,11 +28,12 @@ class HealthTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for column in COLUMNS:
-            self.add_column(column, key=column)
 
     def show(self, rows: list[Health]) -> None:
-        self.clear()
+        row = self.cursor_row
+        self.clear(columns=True)  # widths fit what is shown now, not the widest value ever seen
+        for column in COLUMNS:
+            self.add_column(column, key=column)
         for h in rows:
             status = Text("up", style="bold green") if h.ok else Text("DOWN", style="bold red")
             self.add_row(
@@ -43,3 +44,5 @@ class HealthTable(DataTable[Text]):
                 inert(f"{h.keys:,}" if h.kind in ("redis", "keyring") and (h.ok or h.keys) else "-"),
                 key=h.target,
             )
+        if rows:
+            self.move_cursor(row=min(row, len(rows) - 1))
