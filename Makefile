@@ -23,9 +23,17 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+# Baselines (pg_activity, harlequin) live in their own venv: harlequin pins its own dependencies.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed:
+	$(PY) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet 'pg_activity==3.6.2' 'harlequin==2.17.0' 'harlequin-postgres==1.5.2' 'psycopg[binary]'
+	touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python -m bench.decrypt_bench
-	$(BIN)/python -m bench.seed_bench --scale large
+	$(BIN)/python -m bench.startup_bench --baseline-venv $(BENCH_VENV)
+	$(BIN)/python -m bench.seed_bench --scale large --paging
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

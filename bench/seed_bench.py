@@ -7,10 +7,12 @@ statement per row) against our COPY path, for the same RCMD audit rows.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import itertools
 import random
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import psycopg
@@ -53,38 +55,55 @@ def baseline(dsn: str, n: int) -> tuple[float, float]:
     return ours, naive
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--scale", choices=tuple(SCALES), default="large")
-    parser.add_argument("--baseline-rows", type=int, default=100_000)
-    args = parser.parse_args()
+@contextlib.contextmanager
+def large_servers(systems: tuple[str, ...] = ("rcmd", "ordersync"), scale: str = "large",
+                  report: bool = False) -> Iterator[Profile]:
+    """Throwaway servers holding demo data at ``scale`` for ``systems``; stopped afterwards."""
     with launcher.running() as servers:
         with psycopg.connect(servers.pg.dsn(), autocommit=True) as conn:
-            for db in ("rcmd", "ordersync", "scratch"):
+            for db in (*systems, "scratch"):
                 conn.execute(f'CREATE DATABASE "{db}"')
-        for db in ("rcmd", "ordersync"):
+        for db in systems:
             with psycopg.connect(servers.pg.dsn(db)) as conn:
                 migrate.migrate(conn, db, "public")
+        profile = Profile(name="bench", rcmd=PgTarget(servers.pg.dsn("rcmd")) if "rcmd" in systems else None,
+                          rcmd_redis_url=servers.redis.url() if "rcmd" in systems else None,
+                          ordersync=PgTarget(servers.pg.dsn("ordersync")) if "ordersync" in systems else None,
+                          keyring=KeyringSettings("rcmd-tui-bench", f"{DemoFileKeyring.__module__}.DemoFileKeyring",
+                                                  str(servers.root / "keyring.cfg")))
+        started = time.perf_counter()
+        results = seed_profile(profile, scale)
+        wall = time.perf_counter() - started
+        if report:
+            total = sum(r.rows for r in results)
+            for r in results:
+                print(f"seed {scale} {r.system:<10} {r.rows:>12,} rows  {r.seconds:8.1f} s  {r.rows / r.seconds:>10,.0f} rows/s")
+            print(f"seed {scale} total      {total:>12,} rows  {wall:8.1f} s  {total / wall:>10,.0f} rows/s (wall clock)")
         with psycopg.connect(servers.pg.dsn("scratch")) as conn:
             migrate.migrate(conn, "rcmd", "rcmd")
             conn.execute("SELECT rcmd.ensure_audit_partitions((CURRENT_DATE - 400)::date, 3)")
             conn.execute("INSERT INTO rcmd.users (id, username, email, password_hash) "
                          "SELECT gen_random_uuid(), 'u', 'u@example.com', 'x'")
             conn.commit()
-        profile = Profile(name="bench", rcmd=PgTarget(servers.pg.dsn("rcmd")), rcmd_redis_url=servers.redis.url(),
-                          ordersync=PgTarget(servers.pg.dsn("ordersync")),
-                          keyring=KeyringSettings("rcmd-tui-bench", f"{DemoFileKeyring.__module__}.DemoFileKeyring",
-                                                  str(servers.root / "keyring.cfg")))
-        started = time.perf_counter()
-        results = seed_profile(profile, args.scale)
-        wall = time.perf_counter() - started
-        total = sum(r.rows for r in results)
-        for r in results:
-            print(f"seed {args.scale} {r.system:<10} {r.rows:>12,} rows  {r.seconds:8.1f} s  {r.rows / r.seconds:>10,.0f} rows/s")
-        print(f"seed {args.scale} total      {total:>12,} rows  {wall:8.1f} s  {total / wall:>10,.0f} rows/s (wall clock)")
-        ours, naive = baseline(servers.pg.dsn("scratch"), args.baseline_rows)
+        yield profile
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", choices=tuple(SCALES), default="large")
+    parser.add_argument("--baseline-rows", type=int, default=100_000)
+    parser.add_argument("--paging", action="store_true", help="then run bench.paging_bench on the same data")
+    args = parser.parse_args()
+    with large_servers(scale=args.scale, report=True) as profile:
+        assert profile.rcmd is not None
+        scratch = psycopg.conninfo.make_conninfo(profile.rcmd.dsn, dbname="scratch")
+        ours, naive = baseline(scratch, args.baseline_rows)
         print(f"audit rows, same {args.baseline_rows:,} rows: COPY {ours:,.0f} rows/s vs executemany INSERT "
               f"{naive:,.0f} rows/s -> {ours / naive:.1f}x")
+        if args.paging:
+            from bench import paging_bench
+
+            paging_bench.run(profile)
 
 
 if __name__ == "__main__":

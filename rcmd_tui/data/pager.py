@@ -169,17 +169,18 @@ class Pager:
 
     async def at(self, moment: datetime) -> Page:
         """The page starting at ``moment`` (the ordering must lead with the time column)."""
-        lead = self.ordering.columns[0]
-        if lead != self.spec.time_column:
-            raise ValueError(f"ordering {self.ordering.name} does not lead with the time column")
-        where = sql.SQL("{} AND {} {} %s").format(self.filter.where, sql.Identifier(lead),
-                                                   sql.SQL("<=" if self.ordering.descending else ">="))
-        flt = Filter(self.filter.text, where, (*self.filter.params, moment), self.filter.words)
-        query, params = page_query(self.spec, self.ordering, flt, None, self.page_size + 1)
-        rows = await self._fetch(query, params)
+        rows = await self._fetch(*self.at_query(self.spec, self.ordering, self.filter, moment, self.page_size + 1))
         more = len(rows) > self.page_size
         page = self.records(rows[: self.page_size])
         return Page(tuple(page), more_after=more, more_before=True)
+
+    @staticmethod
+    def at_query(spec: ListSpec, ordering: Ordering, flt: Filter, moment: datetime, limit: int) -> tuple[sql.Composed, list[Any]]:
+        lead = ordering.columns[0]
+        if lead != spec.time_column:
+            raise ValueError(f"ordering {ordering.name} does not lead with the time column")
+        where = sql.SQL("{} AND {} {} %s").format(flt.where, sql.Identifier(lead), sql.SQL("<=" if ordering.descending else ">="))
+        return page_query(spec, ordering, Filter(flt.text, where, (*flt.params, moment), flt.words), None, limit)
 
     async def estimate(self) -> Estimate:
         if self.filter.where is NO_FILTER.where:

@@ -11,7 +11,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Tree
+from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from rcmd_tui.data.decrypt import Failure, Plain
@@ -21,6 +21,7 @@ from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.text_prompt import TextPrompt
 from rcmd_tui.widgets.cells import copied, shown
 from rcmd_tui.widgets.error_panel import ErrorPanel
+from rcmd_tui.widgets.key_footer import KeyFooter
 from rcmd_tui.widgets.paged_table import PagedTable, describe_error
 from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.status_header import StatusHeader
@@ -100,7 +101,7 @@ class DetailScreen(Screen[None]):
         yield StatusHeader(where=f"{self.spec.title} › row")
         yield ErrorPanel()
         yield JsonTree(id="detail-tree")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.fill()

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, LoadingIndicator, Static
+from textual.widgets import LoadingIndicator, Static
 
 from rcmd_tui.data.health import Health
 from rcmd_tui.widgets.health_table import HealthTable
+from rcmd_tui.widgets.key_footer import KeyFooter
 from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.status_header import StatusHeader
 
@@ -40,7 +41,7 @@ class HomeScreen(Screen[None]):
             yield LoadingIndicator()
             yield HealthTable(id="health")
             yield Static(id="problems")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def rcmd_app(self) -> RcmdApp:

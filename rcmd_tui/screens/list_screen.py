@@ -12,7 +12,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
 
 from rcmd_tui.data.decrypt import Decryptor, open_decryptor
 from rcmd_tui.data.filters import NO_FILTER, Filter, FilterError, parse_when
@@ -22,10 +21,12 @@ from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.columns import ColumnChooser
 from rcmd_tui.screens.detail import DetailScreen
 from rcmd_tui.screens.export import ExportScreen
-from rcmd_tui.screens.text_prompt import TextPrompt
 from rcmd_tui.widgets.error_panel import ErrorPanel
 from rcmd_tui.widgets.filter_bar import FilterBar
+from rcmd_tui.widgets.key_footer import KeyFooter
 from rcmd_tui.widgets.paged_table import PagedTable, describe_error
+from rcmd_tui.widgets.prompt_bar import PromptBar
+from rcmd_tui.widgets.row_grid import RowGrid
 from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.status_header import StatusHeader
 from rcmd_tui.widgets.status_line import StatusLine
@@ -75,8 +76,9 @@ class ListScreen(Screen[None]):
         yield FilterBar(self.spec)
         yield ErrorPanel()
         yield PagedTable(self.spec, id="list-table")
+        yield PromptBar(id="list-prompt")
         yield StatusLine(id="list-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.focus()
@@ -147,10 +149,10 @@ class ListScreen(Screen[None]):
     def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
         self.show_error(event.error)
 
-    def on_data_table_cell_highlighted(self, _event: DataTable.CellHighlighted) -> None:
+    def on_row_grid_highlighted(self, _event: RowGrid.Highlighted) -> None:
         self.update_status()
 
-    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+    def on_row_grid_selected(self, event: RowGrid.Selected) -> None:
         event.stop()
         self.action_details()
 
@@ -199,9 +201,8 @@ class ListScreen(Screen[None]):
         self.app.push_screen(ColumnChooser(self.spec, self.table.hidden), chosen)
 
     def action_jump(self) -> None:
-        def go(text: str | None) -> None:
-            if not text:
-                return
+        def go(text: str) -> None:
+            self.table.focus()
             try:
                 moment = parse_when(text)
             except FilterError as exc:
@@ -211,7 +212,7 @@ class ListScreen(Screen[None]):
                 self.ordering = next(o for o in self.spec.orderings if o.columns[0] == self.spec.time_column)
             self.reload(moment)
 
-        self.app.push_screen(TextPrompt("Jump to (UTC)", "2026-05-01, '2026-05-01 13:30', 6mo, 3d, 2h"), go)
+        self.query_one(PromptBar).ask("Jump to (UTC)", "2026-05-01, 2026-05-01 13:30, 6mo, 3d, 2h", go)
 
     def action_count(self) -> None:
         self.estimate = None

@@ -4,6 +4,8 @@ cursor goes back)."""
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,13 +16,13 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable
 
 from rcmd_tui.data.filters import matches_words
 from rcmd_tui.data.listing import Column, ListSpec, Record
 from rcmd_tui.data.pager import Page, Pager
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.widgets.cells import cell, copied, shown
+from rcmd_tui.widgets.row_grid import GridColumn, RowGrid
 
 WINDOW_PAGES = 3
 EDGE_ROWS = 5  # this close to an edge of the window, the next page is fetched
@@ -39,7 +41,7 @@ def describe_error(exc: BaseException, target: str) -> RcmdError:
     return RcmdError(f"{target}: {text}", "check the connection on the home screen, then press r to retry")
 
 
-class PagedTable(DataTable[Text]):
+class PagedTable(RowGrid):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "mark", "Mark", id="list.mark", tooltip="Mark or unmark this row for a bulk action"),
         Binding("y", "copy_cell", "Copy", id="list.copy_cell", tooltip="Copy this cell to the clipboard (OSC 52, works over SSH)"),
@@ -69,7 +71,7 @@ class PagedTable(DataTable[Text]):
         error: RcmdError
 
     def __init__(self, spec: ListSpec, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="cell", zebra_stripes=True)
+        super().__init__(id=id)
         self.spec = spec
         self.pager: Pager | None = None
         self.window: list[Record] = []
@@ -81,6 +83,8 @@ class PagedTable(DataTable[Text]):
         self.words: tuple[str, ...] = ()
         self.shown_records: list[Record] = []
         self.loading_what: str | None = None
+        self.shown_count = 0
+        self.paints: deque[float] = deque(maxlen=16)
         self._rendered: dict[int, tuple[Record, list[Text]]] = {}  # id(record) -> its cells, the record kept alive
 
     # -- columns and rows -------------------------------------------------------------------------
@@ -89,10 +93,8 @@ class PagedTable(DataTable[Text]):
         return [c for c in self.spec.columns if c.name not in self.hidden]
 
     def _set_columns(self) -> None:
-        self.clear(columns=True)
-        self.add_column(Text(" "), key="__mark", width=1)
-        for c in self.shown_columns():
-            self.add_column(Text(c.label), key=c.name, width=c.width)
+        self.set_columns([GridColumn("__mark", Text(" "), 1),
+                          *(GridColumn(c.name, Text(c.label), c.width) for c in self.shown_columns())])
 
     def _cells(self, record: Record) -> list[Text]:
         ident = record.identity(self.spec)
@@ -114,10 +116,9 @@ class PagedTable(DataTable[Text]):
                             if matches_words(self.words, [shown(c, r.get(c.name)) for c in self.shown_columns()])]
         else:
             self.shown_records = list(self.window)
-        self.clear()
-        if not self.columns:
+        if not self.grid_columns:
             self._set_columns()
-        self.add_rows(self._cells(r) for r in self.shown_records)
+        self.set_rows([self._cells(r) for r in self.shown_records])
         if len(self._rendered) > 2 * len(self.window):  # cells of dropped pages go with them
             kept = {id(r) for r in self.window}
             self._rendered = {k: v for k, v in self._rendered.items() if k in kept}
@@ -128,8 +129,14 @@ class PagedTable(DataTable[Text]):
         elif at_index is not None:
             row = max(0, min(at_index, len(self.shown_records) - 1))
         if self.shown_records:
-            self.move_cursor(row=row, column=max(1, min(column, len(self.columns) - 1)), animate=False, scroll=True)
+            self.move_cursor(row=row, column=max(1, min(column, len(self.grid_columns) - 1)))
         self.post_message(self.PageShown(self, how, len(self.shown_records)))
+        self.call_after_refresh(self._painted)
+
+    def _painted(self) -> None:
+        # Read by bench/paging_bench.py: from a key press to these rows painted on the screen.
+        self.shown_count += 1
+        self.paints.append(time.perf_counter())
 
     def reconfigure_columns(self, hidden: set[str]) -> None:
         self.hidden = hidden
@@ -218,7 +225,7 @@ class PagedTable(DataTable[Text]):
 
     _jump = False
 
-    def on_data_table_cell_highlighted(self, _event: DataTable.CellHighlighted) -> None:
+    def on_row_grid_highlighted(self, _event: RowGrid.Highlighted) -> None:
         if self.is_loading or self.pager is None or not self.shown_records:
             return
         # Where the cursor is now, not where the event says: a redraw passes through row 0 on its way.
