@@ -100,3 +100,15 @@ def test_profile_round_trips_through_toml(config: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.toml"
     again.write_text(profile_to_toml(p))
     assert load_profile(again, env={}) == p
+
+
+def test_keymap_and_theme_come_from_the_top_level_and_a_profile_adds_to_them(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('theme = "nord"\n[keymap]\n"list.mark" = "x"\n"app.goto" = "ctrl+g"\n'
+                    '[profiles.p]\ntheme = "gruvbox"\n[profiles.p.keymap]\n"app.goto" = "g"\n'
+                    '[profiles.p.rcmd]\ndsn = "postgresql://h/db"\n', encoding="utf-8")
+    profile = load_profile(path, env={})
+    assert profile.keymap == {"list.mark": "x", "app.goto": "g"} and profile.theme == "gruvbox"
+    path.write_text('[keymap]\n"list.mark" = 3\n[profiles.p.rcmd]\ndsn = "postgresql://h/db"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="keymap.list.mark must be a key string"):
+        load_profile(path, env={})

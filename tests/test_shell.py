@@ -150,3 +150,19 @@ async def test_read_only_hides_actions_and_a_support_role_sees_none(profile: Pro
         await goto(pilot, app, "users")
         keys = {b.binding.action for b in app.screen.active_bindings.values()}
         assert "set_active(False)" in keys
+
+
+async def test_bindings_are_remapped_by_id_from_the_profile(profile: Profile) -> None:
+    fill_rcmd(profile)
+    app = make_app(replace(profile, keymap={"list.mark": "m", "app.goto": "ctrl+g"}))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPrompt)
+        await pilot.press(*"audit", "enter")
+        await settle(pilot, app)
+        await pilot.press("space")
+        assert not table_of(app).marked
+        await pilot.press("m")
+        assert len(table_of(app).marked) == 1
