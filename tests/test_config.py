@@ -110,5 +110,5 @@ def test_keymap_and_theme_come_from_the_top_level_and_a_profile_adds_to_them(tmp
     profile = load_profile(path, env={})
     assert profile.keymap == {"list.mark": "x", "app.goto": "g"} and profile.theme == "gruvbox"
     path.write_text('[keymap]\n"list.mark" = 3\n[profiles.p.rcmd]\ndsn = "postgresql://h/db"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="keymap.list.mark must be a key string"):
+    with pytest.raises(ConfigError, match=r"keymap\.list\.mark must be a key string"):
         load_profile(path, env={})

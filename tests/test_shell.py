@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from rcmd_tui.app import RcmdApp, make_app
@@ -166,3 +168,21 @@ async def test_bindings_are_remapped_by_id_from_the_profile(profile: Profile) ->
         assert not table_of(app).marked
         await pilot.press("m")
         assert len(table_of(app).marked) == 1
+
+
+async def test_screenshot_key_saves_an_svg(profile: Profile, tmp_path: Path) -> None:
+    app = make_app(profile, screenshot_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    shots = list(tmp_path.glob("*.svg"))
+    assert len(shots) == 1 and "rcmd-tui" in shots[0].read_text(encoding="utf-8")
+
+
+async def test_no_color_is_respected(profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(profile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot, app)
+        assert app.no_color
