@@ -112,6 +112,8 @@ def test_no_hostile_byte_reaches_a_real_terminal(profile: Profile, tmp_path: Pat
     import termios
 
     fill_rcmd(profile, rows=20, hostile=HOSTILE)
+    assert profile.rcmd_redis_url is not None
+    _store_hostile_redis(profile.rcmd_redis_url)
     config = tmp_path / "config.toml"
     config.write_text(profile_to_toml(profile), encoding="utf-8")
     primary, secondary = pty.openpty()
@@ -131,6 +133,16 @@ def test_no_hostile_byte_reaches_a_real_terminal(profile: Profile, tmp_path: Pat
         output += _drain(primary)
         os.write(primary, b"\r")  # its details
         output += _read(primary, b"Details {")
+        os.write(primary, b"\x1b")  # back to the list
+        output += _drain(primary)
+        os.write(primary, b":")
+        output += _read(primary, b":redis rcmd")
+        os.write(primary, b"redis\r")
+        output += _read(primary, b"a:hostile")
+        os.write(primary, b"\x1b[B\x1b[B")  # a:hostile, third in name order
+        output += _drain(primary)
+        os.write(primary, b"\r")
+        output += _read(primary, b"bytes")
         os.write(primary, b"\x11")  # ctrl+q
         output += _read(primary, b"\x1b[?1049l", 5)
     finally:
@@ -143,3 +155,47 @@ def test_no_hostile_byte_reaches_a_real_terminal(profile: Profile, tmp_path: Pat
     text = _plain(output)
     assert b"\\x1b]52;c;aGk=" in text and b"<U+202E>gpj.exe" in text, text[-3000:]
     assert b"[@click=app.quit]x[/]" in text
+    assert b"|\\xff\\xfe" in text  # invalid UTF-8 from Redis, shown as escapes
+
+
+def _store_hostile_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.set(b"a:hostile", "|".join(HOSTILE).encode() + b"|\xff\xfe")
+    client.hset(b"a:hash", mapping={HOSTILE[6].encode(): HOSTILE[0].encode(), b"bad\xff": b"\x9b\xc0"})
+    client.rpush(b"a:list", *(h.encode() for h in HOSTILE))
+    client.set(b"[@click=app.quit]key\x1b[2J", b"v")
+    client.close()
+
+
+async def test_redis_keys_and_values_render_inert_including_invalid_utf8(profile: Profile) -> None:
+    from rcmd_tui.screens.redis_keys import RedisScreen, RedisValueScreen
+    from rcmd_tui.widgets.row_grid import RowGrid
+
+    assert profile.rcmd_redis_url is not None
+    _store_hostile_redis(profile.rcmd_redis_url)
+    app = make_app(profile)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot, app)
+        await goto(pilot, app, "redis")
+        assert isinstance(app.screen, RedisScreen)
+        names = [row[0] for row in app.screen.query_one(RowGrid).rows]
+        assert all(_control_free(n) for n in names)
+        assert "[@click=app.quit]key\\x1b[2J" in [n.plain for n in names]
+        for key, expected in ((b"a:hostile", ("\\x1b]52;c;aGk=\\x07", "<U+202E>gpj.exe", "\\xff\\xfe", "ok\\rERROR")),
+                              (b"a:hash", ("bad\\xff", "\\x9b\\xc0", "[@click=app.quit]x[/]")),
+                              (b"a:list", ("[link=http://x]y[/link]", "\\x1b[2J"))):
+            index = [n.plain for n in names].index(key.decode())
+            app.screen.query_one(RowGrid).move_cursor(row=index)
+            await pilot.press("enter")
+            await settle(pilot, app)
+            assert isinstance(app.screen, RedisValueScreen)
+            cells = [c for row in app.screen.query_one(RowGrid).rows for c in row]
+            assert all(isinstance(c, Text) and _control_free(c) for c in cells)
+            plain = "\n".join(c.plain for c in cells)
+            for text in expected:
+                assert text in plain, (key, text, plain)
+            await pilot.press("escape")
+            await settle(pilot, app)
+        assert app.is_running

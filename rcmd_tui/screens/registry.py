@@ -39,6 +39,10 @@ def destinations(profile: Profile) -> list[Destination]:
     for (name, system), spec in VIEWS.items():
         if configured.get(system):
             found.append(Destination(name, system, spec.title, lambda spec=spec: screen_for(spec)))  # type: ignore[misc]
+    if profile.rcmd_redis_url:
+        from rcmd_tui.screens.redis_keys import RedisScreen  # noqa: PLC0415
+
+        found.append(Destination("redis", "rcmd", "RCMD Redis keys and values", RedisScreen))
     return found
 
 
