@@ -46,6 +46,7 @@ async def test_bulk_deactivate_shows_the_sql_needs_typed_words_and_is_audited(pr
         await pilot.press("D")
         confirm = await until_confirm(pilot, app)
         shown = "\n".join(confirm.statements)
+        assert confirm.typed == "deactivate 2"
         assert "UPDATE users SET is_active = false" in shown and user_id(0) in shown and user_id(1) in shown
         assert "INSERT INTO audit_logs" in shown and "FOR UPDATE" in shown
         await pilot.press("enter")  # nothing typed: refused
@@ -119,3 +120,57 @@ async def test_without_the_audit_insert_the_action_does_not_happen(profile: Prof
             conn.execute("DROP ROLE rcmd_tui_test_noaudit")
     active, audit = _state(profile)
     assert active["carol"] is True and audit == []
+
+
+def _redis_audit(profile: Profile) -> list[tuple[str, str]]:
+    assert profile.rcmd is not None
+    with psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}") as conn:
+        return [(r[0], r[1]) for r in conn.execute(
+            "SELECT resource_id, result FROM audit_logs WHERE action = 'console.redis.delete' ORDER BY id")]
+
+
+async def test_deleting_a_redis_key_is_confirmed_rechecked_and_audited_first(profile: Profile) -> None:
+    import redis as redis_sync
+
+    from rcmd_tui.screens.redis_keys import RedisScreen, RedisValueScreen
+    from rcmd_tui.widgets.row_grid import RowGrid
+
+    assert profile.rcmd_redis_url is not None
+    client = redis_sync.Redis.from_url(profile.rcmd_redis_url)
+    client.set("lock:job:1", "token-a")
+    app = make_app(profile)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot, app)
+        await goto(pilot, app, "redis")
+        assert isinstance(app.screen, RedisScreen)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, RedisValueScreen)
+        assert app.screen.query_one(RowGrid).rows[0][1].plain == "token-a"
+        await pilot.press("D")
+        confirm = await until_confirm(pilot, app)
+        assert "UNLINK lock:job:1" in confirm.statements and any("must be token-a" in s for s in confirm.statements)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert client.get("lock:job:1") == b"token-a" and _redis_audit(profile) == []
+        client.set("lock:job:1", "token-b")  # another holder took the lock meanwhile
+        await pilot.press("D")
+        await until_confirm(pilot, app)
+        await pilot.press(*"delete", "enter")
+        await settle(pilot, app)
+        assert client.get("lock:job:1") == b"token-b"  # re-checked: not the lock that was shown
+        assert "value changed since it was shown" in app.screen.query_one("ErrorPanel").text  # type: ignore[attr-defined]
+        assert _redis_audit(profile) == []
+        await pilot.press("escape")
+        await settle(pilot, app)
+        await pilot.press("r")
+        await settle(pilot, app)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        await pilot.press("D")
+        await until_confirm(pilot, app)
+        await pilot.press(*"delete", "enter")
+        await settle(pilot, app)
+    assert client.get("lock:job:1") is None
+    assert _redis_audit(profile) == [("lock:job:1", "success")]
+    client.close()

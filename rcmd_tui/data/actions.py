@@ -110,3 +110,72 @@ async def run(pool: psycopg_pool.AsyncConnectionPool[Any], plan: Plan, lock_time
 def _first(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+@dataclass(frozen=True, slots=True)
+class RedisPlan:
+    """A Redis change: the key is watched and re-checked, the audit row is committed to RCMD's PostgreSQL
+    first, then the commands run in MULTI/EXEC (aborted if the key changed after the check)."""
+
+    title: str
+    key: bytes
+    expect_type: str
+    expect_value: bytes | None  # for strings (a lock's token): the value that was shown
+    audit: Statement
+    failed_audit: Statement  # written if the commands do not run after all
+    commands: tuple[tuple[bytes | str, ...], ...]
+    roles: tuple[ConsoleRole, ...] = ("admin",)
+    privileges: tuple[Privilege, ...] = (Privilege("audit_logs", "INSERT"),)
+    typed: str | None = None
+
+
+def render_redis(plan: RedisPlan) -> list[str]:
+    """The commands as redis-cli would take them; bytes shown as Python escapes (never raw)."""
+    def word(part: bytes | str) -> str:
+        raw = part if isinstance(part, bytes) else part.encode()
+        return repr(raw)[2:-1] if any(b < 0x20 or b >= 0x7F or b in b' "\\' for b in raw) else raw.decode()
+    check = f"WATCH {word(plan.key)}; TYPE {word(plan.key)} must be {plan.expect_type}"
+    if plan.expect_value is not None:
+        check += f"; GET {word(plan.key)} must be {word(plan.expect_value)}"
+    return [check, "MULTI", *(" ".join(word(p) for p in cmd) for cmd in plan.commands), "EXEC"]
+
+
+async def run_redis(pool: psycopg_pool.AsyncConnectionPool[Any], client: Any, plan: RedisPlan, lock_timeout_ms: int) -> list[Any]:
+    """Run the plan; the commands' replies. Raises TargetChanged or ActionRefused."""
+    import redis.exceptions  # noqa: PLC0415 - only actions on Redis need it
+
+    async with client.pipeline(transaction=True) as pipe:
+        try:
+            await pipe.watch(plan.key)
+            kind = await pipe.type(plan.key)
+            kind = kind.decode() if isinstance(kind, bytes) else str(kind)
+            if kind != plan.expect_type:
+                raise TargetChanged(f"{plan.title}: the key is now {kind}, not {plan.expect_type}", "refresh and look again")
+            if plan.expect_value is not None and await pipe.get(plan.key) != plan.expect_value:
+                raise TargetChanged(f"{plan.title}: the value changed since it was shown (another holder?)",
+                                    "refresh and look again")
+            try:
+                async with write_transaction(pool, lock_timeout_ms) as conn:  # the audit row, before the command
+                    await conn.execute(plan.audit.query, plan.audit.params)
+            except psycopg.Error as exc:
+                raise ActionRefused(f"{plan.title}: the audit row could not be written ({_first(exc)})",
+                                    "nothing was sent to Redis; the role needs INSERT on audit_logs") from None
+            pipe.multi()
+            for command in plan.commands:
+                pipe.execute_command(*command)
+            return list(await pipe.execute())
+        except redis.exceptions.WatchError:
+            await _audit_failure(pool, plan, lock_timeout_ms)
+            raise TargetChanged(f"{plan.title}: the key changed while the action ran; nothing was done",
+                                "refresh and look again") from None
+        except redis.exceptions.RedisError as exc:
+            await _audit_failure(pool, plan, lock_timeout_ms)
+            raise ActionRefused(f"{plan.title}: Redis refused it ({_first(exc)})", "check the rcmd-redis row on the home screen") from None
+
+
+async def _audit_failure(pool: psycopg_pool.AsyncConnectionPool[Any], plan: RedisPlan, lock_timeout_ms: int) -> None:
+    try:
+        async with write_transaction(pool, lock_timeout_ms) as conn:
+            await conn.execute(plan.failed_audit.query, plan.failed_audit.params)
+    except psycopg.Error:
+        pass  # the intent is already in the log; the failure shows on screen

@@ -9,7 +9,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data.actions import Plan, Privilege, Statement
+from rcmd_tui.data.actions import Plan, Privilege, RedisPlan, Statement
 
 AUDIT = sql.SQL(
     "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, result) "
@@ -46,3 +46,22 @@ def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Pr
         privileges=USERS_ACTIVE_PRIVILEGES,
         typed=f"{verb.lower()} {len(ids)}" if many or not active else None,
     )
+
+
+def delete_redis_key(key: bytes, kind: str, shown_value: bytes | None, profile: Profile) -> RedisPlan:
+    """Delete one key (a stuck lock, a stale session), if it is still what was shown."""
+    name = key.decode("utf-8", "backslashreplace")
+    details = {"key": name, "type": kind}
+    return RedisPlan(
+        title=f"Delete Redis key {name[:60]!r}", key=key, expect_type=kind, expect_value=shown_value,
+        audit=audit("console.redis.delete", "redis", [name], profile, details),
+        failed_audit=Statement(AUDIT_FAILED, ("console.redis.delete", "redis", Jsonb({"console_role": profile.role,
+                                                                                   "profile": profile.name, **details}), [name])),
+        commands=(("UNLINK", key),), typed="delete",
+    )
+
+
+AUDIT_FAILED = sql.SQL(
+    "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, result) "
+    "SELECT NULL, %s, %s, t, %s::jsonb || jsonb_build_object('db_user', current_user), 'error' FROM unnest(%s::text[]) AS t"
+)

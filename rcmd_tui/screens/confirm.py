@@ -3,6 +3,7 @@ actions) the words to type. Enter runs, Esc cancels."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -32,37 +33,41 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen #confirm-wrong { color: $error; height: auto; }
     """
 
-    def __init__(self, plan: Plan, statements: list[str], where: str, lock_timeout_ms: int) -> None:
+    def __init__(self, title: str, targets: Sequence[str], statements: list[str], how: str, typed: str | None) -> None:
         super().__init__()
-        self.plan, self.statements, self.where, self.lock_timeout_ms = plan, statements, where, lock_timeout_ms
+        self.title_text, self.targets, self.statements, self.how, self.typed = title, targets, statements, how, typed
+
+    @classmethod
+    def for_plan(cls, plan: Plan, statements: list[str], where: str, lock_timeout_ms: int) -> ConfirmScreen:
+        return cls(plan.title, plan.targets, statements,
+                   f"On {plan.system} ({where}), one transaction, lock_timeout {lock_timeout_ms} ms: "
+                   "re-check the targets, write the audit row, change.", plan.typed)
 
     def compose(self) -> ComposeResult:
-        plan = self.plan
-        targets = ", ".join(plan.targets[:SHOWN_TARGETS]) + (f" and {len(plan.targets) - SHOWN_TARGETS} more"
-                                                             if len(plan.targets) > SHOWN_TARGETS else "")
+        targets = ", ".join(self.targets[:SHOWN_TARGETS]) + (f" and {len(self.targets) - SHOWN_TARGETS} more"
+                                                             if len(self.targets) > SHOWN_TARGETS else "")
         with Vertical():
-            yield Static(Text.assemble((plan.title, "bold"), " — ", inert(targets)))
-            yield Static(inert(f"On {plan.system} ({self.where}), one transaction, lock_timeout {self.lock_timeout_ms} ms: "
-                               "re-check the targets, write the audit row, change.", limit=500))
+            yield Static(Text.assemble((self.title_text, "bold"), *((" — ", inert(targets)) if targets else ())))
+            yield Static(inert(self.how, limit=500))
             with VerticalScroll():
                 for statement in self.statements:
                     yield Static(inert_sql(statement))
-            if plan.typed:
-                yield Static(Text.assemble("Type ", (plan.typed, "bold reverse"), " and press Enter; Esc cancels."))
-                yield Input(placeholder=plan.typed, id="confirm-typed")
+            if self.typed:
+                yield Static(Text.assemble("Type ", (self.typed, "bold reverse"), " and press Enter; Esc cancels."))
+                yield Input(placeholder=self.typed, id="confirm-typed")
             else:
                 yield Static("Enter runs it; Esc cancels.", markup=False)
             yield Static(id="confirm-wrong")
 
     def on_mount(self) -> None:
-        if self.plan.typed:
+        if self.typed:
             self.query_one(Input).focus()
 
     def action_confirm(self) -> None:
-        if self.plan.typed:
+        if self.typed:
             typed = self.query_one(Input).value.strip()
-            if typed != self.plan.typed:
-                self.query_one("#confirm-wrong", Static).update(inert(f"type exactly: {self.plan.typed}"))
+            if typed != self.typed:
+                self.query_one("#confirm-wrong", Static).update(inert(f"type exactly: {self.typed}"))
                 return
         self.dismiss(True)
 

@@ -14,9 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from rcmd_tui.data import actions
+from rcmd_tui.data.actions import RedisPlan, render_redis
 from rcmd_tui.data.connections import redis_error
+from rcmd_tui.data.rcmd_actions import delete_redis_key
 from rcmd_tui.data.redis_browse import RedisKey, RedisValue, read_value, scan_keys
 from rcmd_tui.errors import RcmdError
+from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.text import escape_controls
 from rcmd_tui.widgets.error_panel import ErrorPanel
 from rcmd_tui.widgets.key_footer import KeyFooter
@@ -152,7 +156,10 @@ class RedisValueScreen(_RedisBase):
     AUTO_FOCUS = "#redis-value"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy", "Copy value", id="redis.copy_value", tooltip="Copy this value (escaped)"),
+        Binding("D", "delete", "Delete key", id="redis.delete",
+                tooltip="Delete this key if it is still as shown; asks first, audited in RCMD's log before it runs"),
     ]
+    db_allows: bool | None = None
 
     def __init__(self, key: bytes) -> None:
         super().__init__()
@@ -168,6 +175,46 @@ class RedisValueScreen(_RedisBase):
 
     def on_mount(self) -> None:
         self.load()
+        if actions.permitted(self.rcmd_app.profile, self.rcmd_app.read_only, ("admin",)):
+            self.check_privileges()
+
+    @work(exclusive=True, group="privileges", exit_on_error=False)
+    async def check_privileges(self) -> None:
+        try:
+            self.db_allows = await actions.may(self.rcmd_app.pools.primary("rcmd"), (actions.Privilege("audit_logs", "INSERT"),))
+        except Exception:
+            self.db_allows = False
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "delete":
+            app = self.rcmd_app
+            return actions.permitted(app.profile, app.read_only, ("admin",)) and bool(self.db_allows) and self.value is not None
+        return True
+
+    def action_delete(self) -> None:
+        if self.value is None or not self.check_action("delete", ()):
+            return
+        shown = self.value.items[0][1] if self.value.type == "string" and not self.value.cut else None
+        self.propose(delete_redis_key(self.key, self.value.type, shown, self.rcmd_app.profile))
+
+    @work(exclusive=True, group="action", exit_on_error=False)
+    async def propose(self, plan: RedisPlan) -> None:
+        app = self.rcmd_app
+        assert app.redis is not None
+        how = (f"RCMD's audit log gets a row first (lock_timeout {app.profile.timeouts.lock_ms} ms); then, only if the key "
+               "is still as shown, Redis runs:")
+        if not await app.push_screen_wait(ConfirmScreen(plan.title, (), render_redis(plan), how, plan.typed)):
+            self.notify("Cancelled; nothing was changed", timeout=2)
+            return
+        try:
+            await actions.run_redis(app.pools.primary("rcmd"), app.redis, plan, app.profile.timeouts.lock_ms)
+        except RcmdError as exc:
+            self.query_one(ErrorPanel).show(exc)
+            self.notify(exc.message, title=exc.title, severity="error", markup=False)
+            return
+        self.notify(f"{plan.title}: done (audited)", timeout=4, markup=False)
+        self.dismiss()
 
     @work(exclusive=True, group="value", exit_on_error=False)
     async def load(self) -> None:
@@ -182,6 +229,7 @@ class RedisValueScreen(_RedisBase):
         grid = self.query_one("#redis-value", RowGrid)
         grid.set_columns([GridColumn("field", Text("Field / index / score")), GridColumn("value", Text("Value"), 200)])
         grid.set_rows([[inert(f) if f is not None else Text(""), inert(v)] for f, v in self.value.items])
+        self.refresh_bindings()
         shown, total = len(self.value.items), self.value.total
         unit = "bytes" if self.value.type == "string" else "items"
         self.query_one("#redis-value-status", StatusLine).set(Text.assemble(

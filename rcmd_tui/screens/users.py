@@ -55,7 +55,7 @@ class ActionListScreen(ListScreen):
             self.show_error(describe_error(exc, plan.system))
             return
         spec = app.pools.specs[plan.system]
-        confirmed = await app.push_screen_wait(ConfirmScreen(plan, statements, where(spec.dsn), app.profile.timeouts.lock_ms))
+        confirmed = await app.push_screen_wait(ConfirmScreen.for_plan(plan, statements, where(spec.dsn), app.profile.timeouts.lock_ms))
         if not confirmed:
             self.notify("Cancelled; nothing was changed", timeout=2)
             return
