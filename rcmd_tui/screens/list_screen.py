@@ -59,6 +59,7 @@ class ListScreen(Screen[None]):
         self.filter: Filter = NO_FILTER
         self.estimate: Estimate | None = None
         self.decryptor: Decryptor | None = None
+        self.count_pending = False
 
     @property
     def rcmd_app(self) -> RcmdApp:
@@ -103,7 +104,7 @@ class ListScreen(Screen[None]):
         self.query_one(ErrorPanel).clear()
         self.estimate = None
         self.table.use(self.pager(), moment)
-        self.count(exact=False)
+        self.count_pending = True  # after the first page: the rows matter more than their total
         self.update_status()
 
     @work(exclusive=True, group="count", exit_on_error=False)
@@ -144,9 +145,13 @@ class ListScreen(Screen[None]):
         self.query_one("#list-status", StatusLine).set(self.status_text())
 
     def on_paged_table_page_shown(self, _event: PagedTable.PageShown) -> None:
+        if self.count_pending:
+            self.count_pending = False
+            self.count(exact=False)
         self.update_status()
 
     def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
+        self.count_pending = False
         self.show_error(event.error)
 
     def on_row_grid_highlighted(self, _event: RowGrid.Highlighted) -> None:
