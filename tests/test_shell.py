@@ -122,6 +122,7 @@ async def test_filters_good_and_bad(profile: Profile) -> None:
         rows = table_of(app).shown_records
         assert rows and all(str(r.get("user_id")).endswith("1") and r.get("result") == "failure" for r in rows)
         assert "filter user=bob status:failed" in str(screen.query_one("#list-status").render())
+        assert table_of(app).scroll_offset.x == 0  # the bar closing must not scroll the first columns away
         await pilot.press("slash", "ctrl+u", *"colour=red", "enter")
         await pilot.pause()
         error = str(screen.query_one("#filter-error").render())

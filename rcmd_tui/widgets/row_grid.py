@@ -194,6 +194,8 @@ class RowGrid(ScrollView, can_focus=True):
             self.refresh_line(y)
 
     def _scroll_to_cursor(self) -> None:
+        if self.size.width <= 0 or self.size.height <= 0:
+            return  # not laid out yet (a bar above was just shown or hidden): nothing to keep in view
         visible = max(1, self.size.height - 1 - (1 if self.show_horizontal_scrollbar else 0))
         top = self.scroll_offset.y
         if self.cursor_row < top:
@@ -203,7 +205,7 @@ class RowGrid(ScrollView, can_focus=True):
         if self.widths:
             start, end = self._cell_span(self.cursor_column)
             left, width = self.scroll_offset.x, self.size.width - (1 if self.show_vertical_scrollbar else 0)
-            if start < left:
+            if start < left or end - start > width:
                 self.scroll_to(x=start, animate=False, immediate=True)
             elif end > left + width:
                 self.scroll_to(x=end - width, animate=False, immediate=True)
