@@ -77,26 +77,15 @@ def _plain(output: bytes) -> bytes:
     return re.sub(rb"\x1b\[[0-9;?<>=$]*[A-Za-z~]", b"", output)  # Textual's own cursor moves and colours
 
 
-def _read(fd: int, until: bytes, seconds: float = 15) -> bytes:
-    """Everything the terminal receives until ``until`` shows (or time runs out)."""
+def _read(fd: int, until: bytes | None = None, seconds: float = 15) -> bytes:
+    """What the terminal receives until ``until`` shows (or time runs out), then until it goes quiet."""
     out = b""
     end = time.monotonic() + seconds
-    while time.monotonic() < end and until not in _plain(out):
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
+    while time.monotonic() < end and (until is None or until not in _plain(out)):
+        if not select.select([fd], [], [], 0.3 if until is None else 0.1)[0]:
+            if until is None:
                 break
-            if not chunk:
-                break
-            out += chunk
-    return out + _drain(fd)
-
-
-def _drain(fd: int) -> bytes:
-    out = b""
-    while select.select([fd], [], [], 0.3)[0]:
+            continue
         try:
             chunk = os.read(fd, 65536)
         except OSError:
@@ -104,7 +93,7 @@ def _drain(fd: int) -> bytes:
         if not chunk:
             break
         out += chunk
-    return out
+    return out if until is None else out + _read(fd)
 
 
 def test_no_hostile_byte_reaches_a_real_terminal(profile: Profile, tmp_path: Path) -> None:
@@ -130,17 +119,17 @@ def test_no_hostile_byte_reaches_a_real_terminal(profile: Profile, tmp_path: Pat
         os.write(primary, b"audit\r")
         output += _read(primary, b"Time (UTC)")
         os.write(primary, b"\x1b[B")  # down: the row holding [@click=app.quit]
-        output += _drain(primary)
+        output += _read(primary)
         os.write(primary, b"\r")  # its details
         output += _read(primary, b"Details {")
         os.write(primary, b"\x1b")  # back to the list
-        output += _drain(primary)
+        output += _read(primary)
         os.write(primary, b":")
         output += _read(primary, b":redis rcmd")
         os.write(primary, b"redis\r")
         output += _read(primary, b"a:hostile")
         os.write(primary, b"\x1b[B\x1b[B")  # a:hostile, third in name order
-        output += _drain(primary)
+        output += _read(primary)
         os.write(primary, b"\r")
         output += _read(primary, b"bytes")
         os.write(primary, b"\x11")  # ctrl+q

@@ -76,6 +76,18 @@ async def may(pool: psycopg_pool.AsyncConnectionPool[Any], privileges: Sequence[
     return True
 
 
+async def offered(pool: psycopg_pool.AsyncConnectionPool[Any], profile: Profile, read_only: bool,
+                  roles: Sequence[ConsoleRole], privileges: Sequence[Privilege]) -> bool:
+    """Whether a screen shows an action: the session, the console role and the database role all allow it.
+    A target that cannot be asked counts as no."""
+    if not permitted(profile, read_only, roles):
+        return False
+    try:
+        return await may(pool, privileges)
+    except (psycopg.Error, OSError, psycopg_pool.PoolTimeout):
+        return False
+
+
 async def render(pool: psycopg_pool.AsyncConnectionPool[Any], plan: Plan) -> list[str]:
     """Each statement as it will run, values in place (quoted by psycopg, as the server will see them)."""
     async with pool.connection() as conn:

@@ -17,12 +17,12 @@ from textual.widgets.tree import TreeNode
 from rcmd_tui.data.decrypt import Failure, Plain
 from rcmd_tui.data.listing import Column, Kind, ListSpec, Record
 from rcmd_tui.data.reveal import reveal
-from rcmd_tui.errors import RcmdError
+from rcmd_tui.errors import RcmdError, describe_error
 from rcmd_tui.screens.text_prompt import TextPrompt
 from rcmd_tui.widgets.cells import copied, shown
 from rcmd_tui.widgets.error_panel import ErrorPanel
 from rcmd_tui.widgets.key_footer import KeyFooter
-from rcmd_tui.widgets.paged_table import PagedTable, describe_error
+from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.status_header import StatusHeader
 

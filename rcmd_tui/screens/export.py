@@ -16,7 +16,7 @@ from textual.widgets import Input, ProgressBar, Static
 from rcmd_tui.data.export import ExportResult, Format, export
 from rcmd_tui.data.listing import ListSpec
 from rcmd_tui.data.pager import Estimate, Pager
-from rcmd_tui.widgets.paged_table import describe_error
+from rcmd_tui.errors import describe_error
 from rcmd_tui.widgets.safe_text import inert
 
 

@@ -17,14 +17,14 @@ from rcmd_tui.data.decrypt import Decryptor, open_decryptor
 from rcmd_tui.data.filters import NO_FILTER, Filter, FilterError, parse_when
 from rcmd_tui.data.listing import ListSpec, Ordering
 from rcmd_tui.data.pager import Estimate, Pager
-from rcmd_tui.errors import RcmdError
+from rcmd_tui.errors import RcmdError, describe_error
 from rcmd_tui.screens.columns import ColumnChooser
 from rcmd_tui.screens.detail import DetailScreen
 from rcmd_tui.screens.export import ExportScreen
 from rcmd_tui.widgets.error_panel import ErrorPanel
 from rcmd_tui.widgets.filter_bar import FilterBar
 from rcmd_tui.widgets.key_footer import KeyFooter
-from rcmd_tui.widgets.paged_table import PagedTable, describe_error
+from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.prompt_bar import PromptBar
 from rcmd_tui.widgets.row_grid import RowGrid
 from rcmd_tui.widgets.safe_text import inert

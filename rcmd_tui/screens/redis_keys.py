@@ -159,7 +159,7 @@ class RedisValueScreen(_RedisBase):
         Binding("D", "delete", "Delete key", id="redis.delete",
                 tooltip="Delete this key if it is still as shown; asks first, audited in RCMD's log before it runs"),
     ]
-    db_allows: bool | None = None
+    allowed = False  # until the check says otherwise
 
     def __init__(self, key: bytes) -> None:
         super().__init__()
@@ -175,21 +175,18 @@ class RedisValueScreen(_RedisBase):
 
     def on_mount(self) -> None:
         self.load()
-        if actions.permitted(self.rcmd_app.profile, self.rcmd_app.read_only, ("admin",)):
-            self.check_privileges()
+        self.check_allowed()
 
     @work(exclusive=True, group="privileges", exit_on_error=False)
-    async def check_privileges(self) -> None:
-        try:
-            self.db_allows = await actions.may(self.rcmd_app.pools.primary("rcmd"), (actions.Privilege("audit_logs", "INSERT"),))
-        except Exception:
-            self.db_allows = False
+    async def check_allowed(self) -> None:
+        app = self.rcmd_app
+        self.allowed = await actions.offered(app.pools.primary("rcmd"), app.profile, app.read_only, ("admin",),
+                                             (actions.Privilege("audit_logs", "INSERT"),))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "delete":
-            app = self.rcmd_app
-            return actions.permitted(app.profile, app.read_only, ("admin",)) and bool(self.db_allows) and self.value is not None
+            return self.allowed and self.value is not None
         return True
 
     def action_delete(self) -> None:

@@ -12,33 +12,30 @@ from rcmd_tui.data.actions import Plan, Privilege
 from rcmd_tui.data.connections import where
 from rcmd_tui.data.listing import Record
 from rcmd_tui.data.rcmd_actions import USERS_ACTIVE_PRIVILEGES, set_users_active
+from rcmd_tui.errors import describe_error
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.list_screen import ListScreen
-from rcmd_tui.widgets.paged_table import describe_error
 
 
 class ActionListScreen(ListScreen):
     """A list with actions, offered only where the console role, the session and the database role allow them."""
 
-    db_allows: bool | None = None  # unknown until checked
+    allowed = False  # until the check says otherwise
     privileges: tuple[Privilege, ...] = ()
 
     def on_mount(self) -> None:
         super().on_mount()
-        if actions.permitted(self.rcmd_app.profile, self.rcmd_app.read_only, ("admin",)):
-            self.check_privileges()
+        self.check_allowed()
 
     @work(exclusive=True, group="privileges", exit_on_error=False)
-    async def check_privileges(self) -> None:
-        try:
-            self.db_allows = await actions.may(self.rcmd_app.pools.primary(self.spec.system), self.privileges)
-        except Exception:
-            self.db_allows = False
+    async def check_allowed(self) -> None:
+        app = self.rcmd_app
+        self.allowed = await actions.offered(app.pools.primary(self.spec.system), app.profile, app.read_only, ("admin",),
+                                             self.privileges)
         self.refresh_bindings()
 
     def actions_allowed(self) -> bool:
-        app = self.rcmd_app
-        return actions.permitted(app.profile, app.read_only, ("admin",)) and bool(self.db_allows)
+        return self.allowed
 
     def targets(self) -> list[Record]:
         marked = self.table.marked_records()
