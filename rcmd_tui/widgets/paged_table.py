@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -20,7 +20,7 @@ from textual.message import Message
 from rcmd_tui.data.filters import matches_words
 from rcmd_tui.data.listing import Column, ListSpec, Record
 from rcmd_tui.data.pager import Page, Pager
-from rcmd_tui.errors import RcmdError
+from rcmd_tui.errors import RcmdError, describe_error
 from rcmd_tui.widgets.cells import cell, copied, shown
 from rcmd_tui.widgets.row_grid import GridColumn, RowGrid
 
@@ -29,16 +29,6 @@ EDGE_ROWS = 5  # this close to an edge of the window, the next page is fetched
 MARK = Text("●", style="bold yellow")
 BLANK = Text(" ")
 Load = Literal["first", "last", "after", "before", "at", "reload"]
-
-
-def describe_error(exc: BaseException, target: str) -> RcmdError:
-    if isinstance(exc, RcmdError):
-        return exc
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "statement timeout" in text:
-        return RcmdError(f"{target}: the query ran past statement_timeout",
-                         "narrow the filter (since:, user=) or raise timeouts.statement_ms")
-    return RcmdError(f"{target}: {text}", "check the connection on the home screen, then press r to retry")
 
 
 class PagedTable(RowGrid):
@@ -129,7 +119,9 @@ class PagedTable(RowGrid):
         elif at_index is not None:
             row = max(0, min(at_index, len(self.shown_records) - 1))
         if self.shown_records:
-            self.move_cursor(row=row, column=max(1, min(column, len(self.grid_columns) - 1)))
+            # Not a move of the person's: it must not fetch more (a free-text filter showing few rows
+            # would otherwise page on through the whole table by itself).
+            self.move_cursor(row=row, column=max(1, min(column, len(self.grid_columns) - 1)), moved=False)
         self.post_message(self.PageShown(self, how, len(self.shown_records)))
         self.call_after_refresh(self._painted)
 
@@ -225,8 +217,8 @@ class PagedTable(RowGrid):
 
     _jump = False
 
-    def on_row_grid_highlighted(self, _event: RowGrid.Highlighted) -> None:
-        if self.is_loading or self.pager is None or not self.shown_records:
+    def on_row_grid_highlighted(self, event: RowGrid.Highlighted) -> None:
+        if not event.moved or self.is_loading or self.pager is None or not self.shown_records:
             return
         # Where the cursor is now, not where the event says: a redraw passes through row 0 on its way.
         row = self.cursor_coordinate.row
@@ -302,10 +294,3 @@ class PagedTable(RowGrid):
 
     def marked_records(self) -> list[Record]:
         return list(self.marked.values())
-
-    def clear_marks(self) -> None:
-        self.marked.clear()
-        self.redraw(self.current())
-
-    def forget_revealed(self, keep: Callable[[tuple[Any, ...]], bool] = lambda _: False) -> None:
-        self.revealed = {k: v for k, v in self.revealed.items() if keep(k[0])}

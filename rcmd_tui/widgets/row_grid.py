@@ -61,6 +61,7 @@ class RowGrid(ScrollView, can_focus=True):
         grid: RowGrid
         row: int
         column: int
+        moved: bool = True  # False when the program placed the cursor (after new rows), not a key or a click
 
     @dataclass
     class Selected(Message):
@@ -175,7 +176,7 @@ class RowGrid(ScrollView, can_focus=True):
     # -- cursor -----------------------------------------------------------------------------------
 
     def move_cursor(self, *, row: int | None = None, column: int | None = None, animate: bool = False,
-                    scroll: bool = True) -> None:
+                    scroll: bool = True, moved: bool = True) -> None:
         del animate
         old_row = self.cursor_row
         if column is not None and self.grid_columns:
@@ -186,7 +187,7 @@ class RowGrid(ScrollView, can_focus=True):
             self._scroll_to_cursor()
         self._refresh_row(old_row)
         self._refresh_row(self.cursor_row)
-        self.post_message(self.Highlighted(self, self.cursor_row, self.cursor_column))
+        self.post_message(self.Highlighted(self, self.cursor_row, self.cursor_column, moved))
 
     def _refresh_row(self, row: int) -> None:
         y = row - self.scroll_offset.y + 1
