@@ -18,11 +18,12 @@ import psycopg
 from psycopg.rows import dict_row
 
 from rcmd_tui.config import KeyringSettings, PgTarget, Profile
-from rcmd_tui.data import crypto, launcher, migrate
-from rcmd_tui.data.decrypt import KEY_INFO_SQL, Decryptor, Plain, key_catalog
+from rcmd_tui.data.crypto import envelope
+from rcmd_tui.data.crypto.columns import of_table
+from rcmd_tui.data.crypto.decrypt import KEY_INFO_SQL, Decryptor, Plain, key_catalog
+from rcmd_tui.data.crypto.keystore import DemoFileKeyring, KeyStore, open_backend
 from rcmd_tui.data.demo.seed import seed_profile
-from rcmd_tui.data.encrypted_columns import of_table
-from rcmd_tui.data.keystore import DemoFileKeyring, KeyStore, open_backend
+from rcmd_tui.data.infra import launcher, migrate
 
 PAGE = 50
 FIELDS = of_table("users")[:3]  # email, phone, name
@@ -44,7 +45,7 @@ def _pages(dsn: str) -> tuple[list[list[dict[str, Any]]], dict[str, Any]]:
     return pages, catalog
 
 
-def _naive_page(backend: Any, service: str, rows: list[dict[str, Any]], policy: crypto.AadPolicy) -> int:
+def _naive_page(backend: Any, service: str, rows: list[dict[str, Any]], policy: envelope.AadPolicy) -> int:
     done = 0
     for row in rows:
         for column in FIELDS:
@@ -52,7 +53,7 @@ def _naive_page(backend: Any, service: str, rows: list[dict[str, Any]], policy: 
             if value is None:
                 continue
             key = base64.b64decode(backend.get_password(service, key_id))
-            crypto.decrypt(crypto.cipher_for(key), value, crypto.aad_for(policy, column.table, column.name, row["id"]))
+            envelope.decrypt(envelope.cipher_for(key), value, envelope.aad_for(policy, column.table, column.name, row["id"]))
             done += 1
     return done
 

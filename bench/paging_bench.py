@@ -31,10 +31,10 @@ from psycopg import sql
 
 from rcmd_tui.app import RcmdApp, make_app
 from rcmd_tui.config import Profile
-from rcmd_tui.data.connections import connect
-from rcmd_tui.data.filters import compile_filter
-from rcmd_tui.data.pager import Pager, offset_query, page_query
-from rcmd_tui.data.views import RCMD_AUDIT
+from rcmd_tui.data.infra.connections import connect
+from rcmd_tui.data.lists.filters import compile_filter
+from rcmd_tui.data.lists.keyset import Pager, offset_query, page_query
+from rcmd_tui.data.rcmd.views import RCMD_AUDIT
 from rcmd_tui.widgets.paged_table import PagedTable
 
 REPEAT = 9

@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 import psycopg
 
 from rcmd_tui.config import KeyringSettings, PgTarget, Profile
-from rcmd_tui.data import launcher, migrate
+from rcmd_tui.data.crypto.keystore import DemoFileKeyring
 from rcmd_tui.data.demo import rcmd_seed
 from rcmd_tui.data.demo.copy import copy_rows
 from rcmd_tui.data.demo.scale import SCALES
 from rcmd_tui.data.demo.seed import seed_profile
-from rcmd_tui.data.keystore import DemoFileKeyring
+from rcmd_tui.data.infra import launcher, migrate
 
 AUDIT_COLUMNS = ("user_id", "action", "resource_type", "resource_id", "details", "ip_address", "user_agent",
                  "result", "created_at")

@@ -25,8 +25,8 @@ from pathlib import Path
 import psycopg
 
 from rcmd_tui.config import KeyringSettings, PgTarget, Profile, profile_to_toml
-from rcmd_tui.data import launcher, migrate
-from rcmd_tui.data.keystore import DemoFileKeyring
+from rcmd_tui.data.crypto.keystore import DemoFileKeyring
+from rcmd_tui.data.infra import launcher, migrate
 
 RUNS = 7
 CSI = re.compile(rb"\x1b\[[0-9;?<>=$]*[A-Za-z~]")

@@ -1,15 +1,13 @@
-"""Wiring only: the profile, pools opened and closed, navigation, keys, target status, error routing."""
+"""Wiring only: the console's services opened and closed, navigation, keys, the target status poll."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import ClassVar
 
-import redis.asyncio
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -17,16 +15,13 @@ from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data import health
-from rcmd_tui.data.connections import Pools, async_redis
-from rcmd_tui.data.health import Health
-from rcmd_tui.data.keystore import KeyStore
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.catalog import Place
 from rcmd_tui.errors import ConfigError
+from rcmd_tui.navigation import HOME, Destination, destination_for, destinations
 from rcmd_tui.screens.command_prompt import CommandPrompt
 from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
-from rcmd_tui.screens.registry import Destination, destinations
-from rcmd_tui.widgets.status_header import StatusHeader
 
 STATUS_SECONDS = 10.0
 
@@ -36,7 +31,7 @@ class GotoProvider(Provider):
 
     def _destinations(self) -> list[Destination]:
         app = self.app
-        return destinations(app.profile) if isinstance(app, RcmdApp) else []
+        return destinations(app.services.profile) if isinstance(app, RcmdApp) else []
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -44,11 +39,11 @@ class GotoProvider(Provider):
             text = f"Go to :{d.command}"
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), lambda d=d: self._go(d), help=d.help)
+                yield Hit(score, matcher.highlight(text), lambda d=d: self._go(d), help=d.place.help)
 
     async def discover(self) -> AsyncIterator[Hit]:
         for d in self._destinations():
-            yield Hit(1, f"Go to :{d.command}", lambda d=d: self._go(d), help=d.help)
+            yield Hit(1, f"Go to :{d.command}", lambda d=d: self._go(d), help=d.place.help)
 
     def _go(self, destination: Destination) -> None:
         if isinstance(self.app, RcmdApp):
@@ -67,17 +62,9 @@ class RcmdApp(App[int]):
 
     def __init__(self, profile: Profile, *, read_only: bool = False, screenshot_dir: Path | None = None) -> None:
         super().__init__()
-        self.profile = profile
-        self.read_only = read_only or profile.read_only
-        self.pools = Pools(profile)
-        self.keys = KeyStore(profile.keyring, timeout_s=profile.keyring_timeout_s)  # keys live in memory only
-        self.redis: redis.asyncio.Redis | None = (
-            async_redis(profile.rcmd_redis_url, profile.timeouts) if profile.rcmd_redis_url else None
-        )
+        self.services = Services(profile, read_only=read_only)
         self.screenshot_dir = screenshot_dir or Path(os.environ.get("RCMD_TUI_SCREENSHOT_DIR") or Path.cwd())
-        self.target_status: dict[str, bool | None] = dict.fromkeys(
-            [*self.pools.names(), *(["rcmd-redis"] if self.redis else []), *(["keyring"] if profile.ordersync else [])])
-        self.sub_title = f"{profile.name} · {profile.role}" + (" · read-only" if self.read_only else "")
+        self.sub_title = f"{profile.name} · {profile.role}" + (" · read-only" if self.services.read_only else "")
         if profile.keymap:
             self.set_keymap(profile.keymap)
         if profile.theme:
@@ -85,34 +72,24 @@ class RcmdApp(App[int]):
                 raise ConfigError(f"unknown theme {profile.theme!r}", "use one of: " + ", ".join(sorted(self.available_themes)))
             self.theme = profile.theme
 
+    @property
+    def profile(self) -> Profile:
+        return self.services.profile
+
     async def on_mount(self) -> None:
         # The pool logs reconnect attempts to stderr, which would draw over the screen; the home
         # screen shows the same failure with a hint.
         pool_log = logging.getLogger("psycopg.pool")
         pool_log.addHandler(logging.NullHandler())
         pool_log.propagate = False
-        await self.pools.open()
-        await self.push_screen(HomeScreen())
+        await self.services.open()
+        await self.push_screen(HomeScreen(self.services))
         self.set_interval(STATUS_SECONDS, self._poll_status)
 
     async def on_unmount(self) -> None:
-        await self.pools.close()
-        if self.redis is not None:
-            await self.redis.aclose()
+        await self.services.close()
 
     # -- target status ----------------------------------------------------------------------------
-
-    async def check_targets(self) -> list[Health]:
-        checks = [health.check_pool(self.pools, name) for name in self.pools.names()]
-        if self.redis is not None and self.profile.rcmd_redis_url:
-            checks.append(health.check_redis(self.redis, self.profile.rcmd_redis_url))
-        if self.profile.ordersync is not None:
-            checks.append(health.check_keyring(self.pools, self.keys, self.profile))
-        results = list(await asyncio.gather(*checks))
-        self.target_status.update({h.target: h.ok for h in results})
-        for header in self.screen.query(StatusHeader):
-            header.update_status()
-        return results
 
     def _poll_status(self) -> None:
         if isinstance(self.screen, HomeScreen):
@@ -122,23 +99,23 @@ class RcmdApp(App[int]):
 
     @work(exit_on_error=False, group="status")
     async def poll_status(self) -> None:
-        await self.check_targets()
+        await self.services.check_targets()
 
     # -- navigation -------------------------------------------------------------------------------
 
     def go(self, destination: Destination) -> None:
-        if destination.name == "home":
+        if destination.place == HOME:
             while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
                 self.pop_screen()
             return
-        self.push_screen(destination.make())
+        self.push_screen(destination.make(self.services))
 
     def action_goto(self) -> None:
-        def chosen(destination: Destination | None) -> None:
-            if destination is not None:
-                self.go(destination)
+        def chosen(place: Place | None) -> None:
+            if place is not None:
+                self.go(destination_for(place, self.profile))
 
-        self.push_screen(CommandPrompt(destinations(self.profile)), chosen)
+        self.push_screen(CommandPrompt([d.place for d in destinations(self.profile)]), chosen)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rcmd_tui import __version__, keys_cli
 from rcmd_tui.config import Profile, load_profile
-from rcmd_tui.data.redact import redact
+from rcmd_tui.data.infra.redact import redact
 from rcmd_tui.errors import RcmdError, TargetError
 
 EXIT_USAGE = 2
@@ -43,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
     db_sub.add_parser("maintain", help="create audit partitions ahead and run the retention functions")
 
     sub.add_parser("check", help="check every target of the profile; exit 2 if any is down")
+    rep = sub.add_parser("report", help="any list the console shows, headless: table, JSON or CSV",
+                         description="Run a list of the console without it: the same filter language, masked values "
+                                     "and error lines. 'rcmd-tui report --list' names the views.")
+    rep.add_argument("view", nargs="?", help="a view, e.g. audit, users (a unique prefix is enough)")
+    rep.add_argument("system", nargs="?", help="rcmd (default) or ordersync (os)")
+    rep.add_argument("--list", action="store_true", help="name every view with its system and exit")
+    rep.add_argument("--filter", default="", metavar="EXPR", help="the console's filter language, e.g. 'status:failed since:7d'")
+    rep.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    rep.add_argument("--limit", type=int, default=100, metavar="N", help="at most N rows (default 100; 0: every row)")
     keys_cli.add_parser(sub)
 
     demo = sub.add_parser("demo", help="open the console on throwaway, seeded PostgreSQL and Redis")
@@ -62,7 +71,7 @@ def _profile(args: argparse.Namespace) -> Profile:
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
-    from rcmd_tui.data import connections, migrate  # noqa: PLC0415 - keep --help fast
+    from rcmd_tui.data.infra import connections, migrate  # noqa: PLC0415 - keep --help fast
 
     profile = _profile(args)
     systems = ("rcmd", "ordersync") if args.system == "all" else (args.system,)
@@ -101,7 +110,7 @@ MAINTENANCE = {
 
 
 def _cmd_maintain(args: argparse.Namespace) -> int:
-    from rcmd_tui.data import connections  # noqa: PLC0415
+    from rcmd_tui.data.infra import connections  # noqa: PLC0415
 
     profile = _profile(args)
     for system, target in (("rcmd", profile.rcmd), ("ordersync", profile.ordersync)):
@@ -119,13 +128,13 @@ def _cmd_maintain(args: argparse.Namespace) -> int:
 
 
 def _preflight(profile: Profile) -> list[TargetError]:
-    from rcmd_tui.data.health import check_all_sync  # noqa: PLC0415
+    from rcmd_tui.data.infra.health import check_all_sync  # noqa: PLC0415
 
     return [TargetError(h.target, h.where, h.error, h.hint) for h in check_all_sync(profile) if not h.ok]
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from rcmd_tui.data.health import check_all_sync  # noqa: PLC0415
+    from rcmd_tui.data.infra.health import check_all_sync  # noqa: PLC0415
 
     worst = 0
     for h in check_all_sync(_profile(args)):
@@ -135,6 +144,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
             print(f"rcmd-tui: {h.target} ({h.where}): {h.error}; {h.hint}", file=sys.stderr)
             worst = EXIT_USAGE
     return worst
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from rcmd_tui import report_cli  # noqa: PLC0415 - keep --help fast
+
+    return report_cli.run(args, _profile, _preflight, _print)
 
 
 def _cmd_console(args: argparse.Namespace) -> int:
@@ -158,7 +173,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"check": _cmd_check, "demo": _cmd_demo}
+    handlers = {"check": _cmd_check, "demo": _cmd_demo, "report": _cmd_report}
     try:
         if args.command == "keys":
             return keys_cli.run(args, _profile(args), _print)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from rcmd_tui.data.redact import remember_secret, secrets_in
+from rcmd_tui.data.infra.redact import remember_secret, secrets_in
 from rcmd_tui.errors import ConfigError
 
 ConsoleRole = Literal["support", "oncall", "admin"]

@@ -15,9 +15,9 @@ import psycopg
 from psycopg import sql
 
 from rcmd_tui.config import KeyringSettings, PgTarget, Profile, profile_to_toml
-from rcmd_tui.data import launcher, migrate
+from rcmd_tui.data.crypto.keystore import DemoFileKeyring
 from rcmd_tui.data.demo.seed import seed_profile
-from rcmd_tui.data.keystore import DemoFileKeyring
+from rcmd_tui.data.infra import launcher, migrate
 
 DEMO_DATABASES = ("rcmd", "ordersync")
 

@@ -44,13 +44,3 @@ class LauncherError(RcmdError):
 class SeedError(RcmdError):
     title = "Seeding"
 
-
-def describe_error(exc: BaseException, target: str) -> RcmdError:
-    """Any failure of a worker as an RcmdError naming the target and what to do."""
-    if isinstance(exc, RcmdError):
-        return exc
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "statement timeout" in text:
-        return RcmdError(f"{target}: the query ran past statement_timeout",
-                         "narrow the filter (since:, user=) or raise timeouts.statement_ms")
-    return RcmdError(f"{target}: {text}", "check the connection on the home screen, then press r to retry")

@@ -40,9 +40,10 @@ def _warn(message: str) -> None:
 
 
 def run(args: argparse.Namespace, profile: Profile, print_line: Callable[[str], None]) -> int:
-    from rcmd_tui.data import connections, keys  # noqa: PLC0415 - keep --help fast
-    from rcmd_tui.data.decrypt import Decryptor  # noqa: PLC0415
-    from rcmd_tui.data.keystore import KeyStore  # noqa: PLC0415
+    from rcmd_tui.data.crypto import keys  # noqa: PLC0415 - keep --help fast
+    from rcmd_tui.data.crypto.decrypt import Decryptor  # noqa: PLC0415
+    from rcmd_tui.data.crypto.keystore import KeyStore  # noqa: PLC0415
+    from rcmd_tui.data.infra import connections  # noqa: PLC0415 - keep --help fast
 
     if profile.ordersync is None:
         raise RcmdError(f"profile {profile.name!r} has no OrderSync target", "configure ordersync.dsn")

@@ -7,12 +7,13 @@ logical databases 1-15 (flushing each before use).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +24,10 @@ import redis
 from psycopg import sql
 
 from rcmd_tui.config import KeyringSettings, PgTarget, Profile
-from rcmd_tui.data import launcher, migrate
+from rcmd_tui.data.crypto.keystore import DemoFileKeyring
 from rcmd_tui.data.demo.seed import seed_profile
-from rcmd_tui.data.keystore import DemoFileKeyring
+from rcmd_tui.data.infra import launcher, migrate
+from tests.helpers import Console, open_console
 
 SCHEMAS = {"rcmd": "rcmd", "ordersync": "ordersync"}
 
@@ -182,3 +184,9 @@ def seeded(cluster: Cluster, seeded_template: SeededTemplate, redis_url: str, tm
                   ordersync=PgTarget(dsn, schema=SCHEMAS["ordersync"]), role="admin",
                   keyring=dataclasses.replace(seeded_template.keyring, file=str(keyring_file)))
     _drop_db(cluster, name)
+
+
+@pytest.fixture
+def console() -> Callable[..., contextlib.AbstractAsyncContextManager[Console]]:
+    """Opens the console on a screen: ``async with console(profile, "audit") as c: ...``."""
+    return open_console

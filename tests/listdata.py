@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data.connections import connect
+from rcmd_tui.data.infra.connections import connect
 
 T0 = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
 USERS = ("alice", "bob", "carol")

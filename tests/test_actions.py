@@ -6,23 +6,14 @@ import psycopg
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
-from rcmd_tui.data import actions
-from rcmd_tui.data.actions import TargetChanged
-from rcmd_tui.data.connections import Pools
-from rcmd_tui.data.rcmd_actions import set_users_active
+from rcmd_tui.data.actions import run as actions
+from rcmd_tui.data.actions.plan import ActionRefused, TargetChanged
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.rcmd.actions import set_users_active
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.list_screen import ListScreen
+from tests.helpers import goto, settle, table_of, until_confirm
 from tests.listdata import fill_rcmd, user_id
-from tests.test_shell import goto, settle, table_of
-
-
-async def until_confirm(pilot, app) -> ConfirmScreen:  # type: ignore[no-untyped-def]
-    """The action's worker waits for the dialog, so waiting for every worker would wait forever."""
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if isinstance(app.screen, ConfirmScreen):
-            return app.screen
-    raise AssertionError("no confirmation dialog")
 
 
 def _state(profile: Profile) -> tuple[dict[str, bool], list[tuple[str, str, dict[str, object]]]]:
@@ -78,16 +69,16 @@ async def test_targets_are_rechecked_when_the_action_runs(profile: Profile) -> N
     assert profile.rcmd is not None
     with psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}") as conn:
         conn.execute("UPDATE users SET is_active = false WHERE username = 'carol'")  # someone else got there first
-    pools = Pools(profile)
-    await pools.open()
+    services = Services(profile)
+    await services.open()
     try:
         try:
-            await actions.run(pools.primary("rcmd"), plan, 1000)
+            await actions.run(services, plan)
             raise AssertionError("ran on a changed target")
         except TargetChanged as exc:
             assert "carol inactive" in exc.message and "refresh" in exc.hint
     finally:
-        await pools.close()
+        await services.close()
     _, audit = _state(profile)
     assert audit == []  # no audit row for what did not happen
 
@@ -103,17 +94,17 @@ async def test_without_the_audit_insert_the_action_does_not_happen(profile: Prof
     info.update(user="rcmd_tui_test_noaudit", password="pw")
     from dataclasses import replace
     weak = replace(profile, rcmd=replace(profile.rcmd, dsn=psycopg.conninfo.make_conninfo(**info)))  # type: ignore[arg-type]
-    pools = Pools(weak)
-    await pools.open()
+    services = Services(weak)
+    await services.open()
     try:
-        assert not await actions.may(pools.primary("rcmd"), set_users_active([], False, weak).privileges)
+        assert not await actions.role_holds(services.primary("rcmd"), set_users_active([], False, weak).privileges)
         try:
-            await actions.run(pools.primary("rcmd"), set_users_active([(user_id(2), "carol")], False, weak), 1000)
+            await actions.run(services, set_users_active([(user_id(2), "carol")], False, weak))
             raise AssertionError("ran without an audit row")
-        except actions.ActionRefused as exc:
+        except ActionRefused as exc:
             assert "refused" in exc.message and "rcmd_tui_admin" in exc.hint
     finally:
-        await pools.close()
+        await services.close()
         with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
             conn.execute(f"REVOKE ALL ON {profile.rcmd.schema}.users FROM rcmd_tui_test_noaudit")
             conn.execute("DROP OWNED BY rcmd_tui_test_noaudit")
@@ -132,7 +123,7 @@ def _redis_audit(profile: Profile) -> list[tuple[str, str]]:
 async def test_deleting_a_redis_key_is_confirmed_rechecked_and_audited_first(profile: Profile) -> None:
     import redis as redis_sync
 
-    from rcmd_tui.screens.redis_keys import RedisScreen, RedisValueScreen
+    from rcmd_tui.screens.redis_keys import RedisKeysScreen, RedisValueScreen
     from rcmd_tui.widgets.row_grid import RowGrid
 
     assert profile.rcmd_redis_url is not None
@@ -142,7 +133,7 @@ async def test_deleting_a_redis_key_is_confirmed_rechecked_and_audited_first(pro
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot, app)
         await goto(pilot, app, "redis")
-        assert isinstance(app.screen, RedisScreen)
+        assert isinstance(app.screen, RedisKeysScreen)
         await pilot.press("enter")
         await settle(pilot, app)
         assert isinstance(app.screen, RedisValueScreen)

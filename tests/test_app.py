@@ -9,7 +9,7 @@ from textual.widgets import Static
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import PgTarget, Profile
-from rcmd_tui.data import launcher
+from rcmd_tui.data.infra import launcher
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.widgets.health_table import HealthTable
 

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from rcmd_tui.config import Profile, profile_to_toml
-from rcmd_tui.data import launcher
+from rcmd_tui.data.infra import launcher
 from tests.conftest import Cluster
-
-
-def run(args: list[str], env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RCMD_TUI_", "PG"))}
-    env.update(env_extra)
-    return subprocess.run([sys.executable, "-m", "rcmd_tui", *args], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+from tests.helpers import run_cli as run
 
 
 def test_db_migrate_on_an_empty_database_twice(fresh_db: str) -> None:

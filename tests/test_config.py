@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rcmd_tui.config import load_profile, profile_to_toml
-from rcmd_tui.data.redact import redact
+from rcmd_tui.data.infra.redact import redact
 from rcmd_tui.errors import ConfigError
 
 CONFIG = """

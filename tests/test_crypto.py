@@ -14,30 +14,30 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rcmd_tui.config import KeyringSettings
-from rcmd_tui.data import crypto
-from rcmd_tui.data.decrypt import Decryptor, Failure, FailureKind, KeyInfo, Plain
-from rcmd_tui.data.encrypted_columns import column
-from rcmd_tui.data.keystore import DemoFileKeyring, KeyStore
+from rcmd_tui.data.crypto import envelope
+from rcmd_tui.data.crypto.columns import column
+from rcmd_tui.data.crypto.decrypt import Decryptor, Failure, FailureKind, KeyInfo, Plain
+from rcmd_tui.data.crypto.keystore import DemoFileKeyring, KeyStore
 
 VECTORS: dict[str, Any] = json.loads((Path(__file__).parent / "vectors" / "envelope_kat.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("vector", VECTORS["primitive"], ids=lambda v: v["name"])
 def test_gcm_specification_vectors(vector: dict[str, str]) -> None:
-    cipher = crypto.cipher_for(bytes.fromhex(vector["key"]))
+    cipher = envelope.cipher_for(bytes.fromhex(vector["key"]))
     aad = bytes.fromhex(vector["aad"]) or None
     plaintext = bytes.fromhex(vector["plaintext_hex"])
-    assert crypto.seal_bytes(cipher, plaintext, aad, bytes.fromhex(vector["nonce"])) == vector["envelope"]
-    assert crypto.open_bytes(cipher, vector["envelope"], aad) == plaintext
+    assert envelope.seal_bytes(cipher, plaintext, aad, bytes.fromhex(vector["nonce"])) == vector["envelope"]
+    assert envelope.open_bytes(cipher, vector["envelope"], aad) == plaintext
 
 
 @pytest.mark.parametrize("vector", VECTORS["envelope"], ids=lambda v: v["name"])
 def test_envelope_vectors(vector: dict[str, Any]) -> None:
-    cipher = crypto.cipher_for(bytes.fromhex(vector["key"]))
-    aad = crypto.aad_for(vector["policy"], vector["table"], vector["column"], vector["row_id"])
+    cipher = envelope.cipher_for(bytes.fromhex(vector["key"]))
+    aad = envelope.aad_for(vector["policy"], vector["table"], vector["column"], vector["row_id"])
     assert (aad.decode() if aad else None) == vector["aad"]
-    assert crypto.encrypt(cipher, vector["plaintext"], aad, bytes.fromhex(vector["nonce"])) == vector["envelope"]
-    assert crypto.decrypt(cipher, vector["envelope"], aad) == vector["plaintext"]
+    assert envelope.encrypt(cipher, vector["plaintext"], aad, bytes.fromhex(vector["nonce"])) == vector["envelope"]
+    assert envelope.decrypt(cipher, vector["envelope"], aad) == vector["plaintext"]
 
 
 @pytest.mark.parametrize(("text", "why"), [
@@ -51,13 +51,13 @@ def test_envelope_vectors(vector: dict[str, Any]) -> None:
     ("v1:", "too short"),
 ])
 def test_parser_is_strict(text: str, why: str) -> None:
-    with pytest.raises(crypto.MalformedEnvelope, match=why):
-        crypto.parse(text)
+    with pytest.raises(envelope.MalformedEnvelope, match=why):
+        envelope.parse(text)
 
 
 def test_shortest_valid_envelope_is_nonce_and_tag() -> None:
-    envelope = crypto.parse("v1:" + base64.b64encode(bytes(28)).decode())
-    assert len(envelope.nonce) == 12 and len(envelope.ciphertext_and_tag) == 16
+    sealed = envelope.parse("v1:" + base64.b64encode(bytes(28)).decode())
+    assert len(sealed.nonce) == 12 and len(sealed.ciphertext_and_tag) == 16
 
 
 _KEY = bytes(range(32))
@@ -75,7 +75,7 @@ def _decryptor() -> Decryptor:
 
 DECRYPTOR = _decryptor()
 EMAIL = column("users", "email")
-GOOD = crypto.encrypt(crypto.cipher_for(_KEY), "kim.minsu@example.com", b"users.email")
+GOOD = envelope.encrypt(envelope.cipher_for(_KEY), "kim.minsu@example.com", b"users.email")
 
 
 def _mutations() -> st.SearchStrategy[str]:
@@ -91,8 +91,8 @@ def _mutations() -> st.SearchStrategy[str]:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_random_and_mutated_envelopes_give_typed_failures(text: str) -> None:
-    with contextlib.suppress(crypto.MalformedEnvelope):  # the parser raises only its own typed error
-        crypto.parse(text)
+    with contextlib.suppress(envelope.MalformedEnvelope):  # the parser raises only its own typed error
+        envelope.parse(text)
     result = DECRYPTOR.field(EMAIL, text, _KEY_ID)
     if text == GOOD:
         assert result == Plain("kim.minsu@example.com", _KEY_ID)

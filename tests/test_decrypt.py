@@ -11,10 +11,10 @@ import pytest
 from psycopg.rows import dict_row
 
 from rcmd_tui.config import KeyringSettings, Profile
-from rcmd_tui.data import crypto
-from rcmd_tui.data.decrypt import KEY_INFO_SQL, Decryptor, Failure, FailureKind, Plain, key_catalog
-from rcmd_tui.data.encrypted_columns import COLUMNS, of_table
-from rcmd_tui.data.keystore import KeyStore
+from rcmd_tui.data.crypto import envelope
+from rcmd_tui.data.crypto.columns import COLUMNS, of_table
+from rcmd_tui.data.crypto.decrypt import KEY_INFO_SQL, Decryptor, Failure, FailureKind, Plain, key_catalog
+from rcmd_tui.data.crypto.keystore import KeyStore
 from tests import keyring_backends
 
 USERS = of_table("users")[:3]  # email, phone, name
@@ -64,7 +64,7 @@ def test_retired_keys_decrypt_flagged_or_are_refused_by_policy(seeded: Profile) 
 
 def test_every_failure_kind_keeps_the_rest_of_the_row_and_page(seeded: Profile) -> None:
     assert seeded.ordersync is not None
-    other_key = crypto.cipher_for(crypto.new_key())
+    other_key = envelope.cipher_for(envelope.new_key())
     with psycopg.connect(seeded.ordersync.dsn, autocommit=True) as conn:
         conn.execute("SET search_path = ordersync")
         ids = [r[0] for r in conn.execute("SELECT id FROM users WHERE phone_encrypted IS NOT NULL AND name_encrypted "
@@ -77,7 +77,7 @@ def test_every_failure_kind_keeps_the_rest_of_the_row_and_page(seeded: Profile) 
         conn.execute("UPDATE users SET phone_key_id = 'ordersync/payment/v2' WHERE id = %s", [ids[2]])
         conn.execute("UPDATE users SET phone_encrypted = 'v1:not*base64' WHERE id = %s", [ids[3]])
         conn.execute("UPDATE users SET phone_encrypted = %s WHERE id = %s",
-                     [crypto.encrypt(other_key, "010-0000-0000", b"users.phone"), ids[4]])
+                     [envelope.encrypt(other_key, "010-0000-0000", b"users.phone"), ids[4]])
         conn.execute("UPDATE users SET phone_encrypted = email_encrypted, phone_key_id = email_key_id WHERE id = %s", [ids[5]])
         rows = conn.cursor(row_factory=dict_row).execute(
             "SELECT id, email_encrypted, email_key_id, phone_encrypted, phone_key_id, name_encrypted, name_key_id "

@@ -8,7 +8,7 @@ from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
 from rcmd_tui.screens.detail import DetailScreen, JsonTree
 from rcmd_tui.screens.text_prompt import TextPrompt
-from tests.test_shell import goto, settle, table_of
+from tests.helpers import goto, settle, table_of
 
 
 def _labels(tree: JsonTree) -> list[str]:

@@ -9,17 +9,16 @@ from pathlib import Path
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
-from rcmd_tui.data.connections import Pools
-from rcmd_tui.data.decrypt import open_decryptor
-from rcmd_tui.data.export import export
-from rcmd_tui.data.filters import compile_filter
-from rcmd_tui.data.keystore import KeyStore
-from rcmd_tui.data.pager import Pager
-from rcmd_tui.data.views import ORDERSYNC_USERS, RCMD_AUDIT
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.export import export
+from rcmd_tui.data.lists.filters import compile_filter
+from rcmd_tui.data.lists.keyset import KeysetSource
+from rcmd_tui.data.ordersync.views import ORDERSYNC_USERS
+from rcmd_tui.data.rcmd.views import RCMD_AUDIT
 from rcmd_tui.screens.export import ExportScreen
 from rcmd_tui.screens.list_screen import ListScreen
+from tests.helpers import goto, settle
 from tests.listdata import fill_rcmd, user_id
-from tests.test_shell import goto, settle
 
 
 async def _export_from_screen(pilot, app, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +46,7 @@ async def test_export_writes_every_row_matching_the_filter(profile: Profile, tmp
         await _export_from_screen(pilot, app, tmp_path / "alice.csv")
         rows = list(csv.reader((tmp_path / "alice.csv").open(encoding="utf-8")))
         assert rows[0][:3] == ["Time (UTC)", "Action", "Result"]
-        expected = (await screen.pager().exact_count()).rows
+        expected = (await screen.open_source().exact_count()).rows
         assert len(rows) - 1 == expected > 100  # more than one page: all of them, not the loaded window
         assert all(r[3] == user_id(0) for r in rows[1:])
         assert rows[1][1].startswith("'=HYPERLINK")  # a spreadsheet will not run it
@@ -59,22 +58,19 @@ async def test_export_writes_every_row_matching_the_filter(profile: Profile, tmp
 
 
 async def test_cancel_leaves_no_file_and_encrypted_fields_export_masked(seeded: Profile, tmp_path: Path) -> None:
-    pools = Pools(seeded)
-    await pools.open()
+    services = Services(seeded)
+    await services.open()
     try:
-        pool = pools.reader("rcmd")
-        pager = Pager(pool, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, ""))
+        source = KeysetSource(services, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, ""))
         seen: list[int] = []
-        result = await export(pager, ["created_at", "action"], tmp_path / "all.csv", "csv", seen.append,
+        result = await export(source, ["created_at", "action"], tmp_path / "all.csv", "csv", seen.append,
                               lambda: len(seen) >= 2, batch=10)
         assert result.cancelled and result.rows == 20 and seen == [10, 20]
         assert not list(tmp_path.glob("all.csv*"))
-        keys = KeyStore(seeded.keyring)
-        users = Pager(pools.reader("ordersync"), ORDERSYNC_USERS,
-                      decryptor=await open_decryptor(pools.reader("ordersync"), keys, seeded.aad))
+        users = KeysetSource(services, ORDERSYNC_USERS)
         result = await export(users, ["email", "phone", "role"], tmp_path / "users.json", "json")
         data = json.loads((tmp_path / "users.json").read_text(encoding="utf-8"))
         assert result.rows == len(data) > 0
         assert all("@" not in (u["email"] or "") or "*" in u["email"] or "•" in u["email"] for u in data)
     finally:
-        await pools.close()
+        await services.close()

@@ -11,7 +11,7 @@ import psycopg
 
 from rcmd_tui.config import Profile, profile_to_toml
 from rcmd_tui.data.demo.ordersync_seed import KEY_PLAN
-from tests.test_cli import run
+from tests.helpers import run_cli as run
 
 
 def _config(profile: Profile, tmp_path: Path, name: str = "config.toml") -> list[str]:

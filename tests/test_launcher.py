@@ -11,7 +11,7 @@ import psycopg
 import pytest
 import redis
 
-from rcmd_tui.data import launcher
+from rcmd_tui.data.infra import launcher
 from rcmd_tui.errors import LauncherError
 
 
@@ -38,7 +38,7 @@ def test_start_serves_both_and_stop_removes_everything() -> None:
 def test_servers_die_with_a_killed_owner_and_the_next_start_sweeps_its_directory(tmp_path: Path) -> None:
     script = tmp_path / "owner.py"
     script.write_text(
-        "import sys, time\nfrom rcmd_tui.data import launcher\n"
+        "import sys, time\nfrom rcmd_tui.data.infra import launcher\n"
         "s = launcher.start(prefix='rcmd-tui-orphan-test-')\n"
         "print(s.root, *(p.pid for p in s.processes), flush=True)\ntime.sleep(60)\n")
     owner = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rcmd_tui.data.encrypted_columns import FieldKind
-from rcmd_tui.data.masking import mask
+from rcmd_tui.data.crypto.columns import FieldKind
+from rcmd_tui.data.crypto.masking import mask
 
 
 @pytest.mark.parametrize(("kind", "value", "masked"), [

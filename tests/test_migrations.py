@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from rcmd_tui.data import migrate
+from rcmd_tui.data.infra import migrate
 from rcmd_tui.errors import MigrationError
 
 SEEDS = Path(__file__).parent.parent / "docs" / "seeds"

@@ -6,34 +6,33 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from psycopg_pool import AsyncConnectionPool
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data.connections import Pools
-from rcmd_tui.data.filters import FilterError, compile_filter
-from rcmd_tui.data.pager import Pager
-from rcmd_tui.data.views import RCMD_AUDIT, RCMD_USERS
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.filters import FilterError, compile_filter
+from rcmd_tui.data.lists.keyset import KeysetSource
+from rcmd_tui.data.rcmd.views import RCMD_AUDIT, RCMD_USERS
 from tests.listdata import T0, fill_rcmd, user_id
 
 
 @pytest.fixture
-async def pool(profile: Profile) -> AsyncIterator[AsyncConnectionPool]:
+async def services(profile: Profile) -> AsyncIterator[Services]:
     fill_rcmd(profile)
-    pools = Pools(profile)
-    await pools.open()
-    yield pools.reader("rcmd")
-    await pools.close()
+    services = Services(profile)
+    await services.open()
+    yield services
+    await services.close()
 
 
-async def _all(pool: AsyncConnectionPool, where: str = "TRUE", params: tuple[object, ...] = (), desc: bool = True) -> list[int]:
+async def _all(services: Services, where: str = "TRUE", params: tuple[object, ...] = (), desc: bool = True) -> list[int]:
     order = "DESC" if desc else "ASC"
-    async with pool.connection() as conn:
+    async with services.reader("rcmd").connection() as conn:
         cur = await conn.execute(f"SELECT id FROM audit_logs WHERE {where} ORDER BY created_at {order}, id {order}", params)
         return [r[0] for r in await cur.fetchall()]
 
 
-async def test_forward_then_backward_visits_every_row_once_in_order(pool: AsyncConnectionPool) -> None:
-    pager = Pager(pool, RCMD_AUDIT, page_size=40)
+async def test_forward_then_backward_visits_every_row_once_in_order(services: Services) -> None:
+    pager = KeysetSource(services, RCMD_AUDIT, page_size=40)
     page = await pager.first()
     seen = [r.get("id") for r in page.records]
     assert not page.more_before and page.more_after
@@ -42,7 +41,7 @@ async def test_forward_then_backward_visits_every_row_once_in_order(pool: AsyncC
         page = await pager.after(page.records[-1])
         pages.append(page)
         seen += [r.get("id") for r in page.records]
-    assert seen == await _all(pool)
+    assert seen == await _all(services)
     assert len(pages) == 7  # 250 rows / 40
     back = await pager.before(pages[3].records[0])
     assert [r.get("id") for r in back.records] == [r.get("id") for r in pages[2].records]
@@ -51,53 +50,53 @@ async def test_forward_then_backward_visits_every_row_once_in_order(pool: AsyncC
     assert not first.more_before and [r.get("id") for r in first.records] == [r.get("id") for r in pages[0].records]
 
 
-async def test_oldest_first_and_jump_to_a_time(pool: AsyncConnectionPool) -> None:
-    pager = Pager(pool, RCMD_AUDIT, RCMD_AUDIT.ordering("oldest"), page_size=50)
+async def test_oldest_first_and_jump_to_a_time(services: Services) -> None:
+    pager = KeysetSource(services, RCMD_AUDIT, RCMD_AUDIT.ordering("oldest"), page_size=50)
     page = await pager.first()
-    assert [r.get("id") for r in page.records] == (await _all(pool, desc=False))[:50]
-    newest = Pager(pool, RCMD_AUDIT, page_size=10)
+    assert [r.get("id") for r in page.records] == (await _all(services, desc=False))[:50]
+    newest = KeysetSource(services, RCMD_AUDIT, page_size=10)
     jumped = await newest.at(T0 - timedelta(minutes=100, seconds=30))
     assert jumped.records[0].get("created_at") <= T0 - timedelta(minutes=100, seconds=30)
-    expected = await _all(pool, "created_at <= %s", (T0 - timedelta(minutes=100, seconds=30),))
+    expected = await _all(services, "created_at <= %s", (T0 - timedelta(minutes=100, seconds=30),))
     assert [r.get("id") for r in jumped.records] == expected[:10]
     earlier = await newest.before(jumped.records[0])
     assert earlier.records[-1].get("created_at") > jumped.records[0].get("created_at")
 
 
-async def test_filters_compile_to_bound_parameters_and_select_the_right_rows(pool: AsyncConnectionPool) -> None:
+async def test_filters_compile_to_bound_parameters_and_select_the_right_rows(services: Services) -> None:
     by_name = compile_filter(RCMD_AUDIT, "user=bob action=LOGIN")
     assert "bob" in by_name.params and "bob" not in str(by_name.where)
-    rows = await _all(pool, "user_id = %s AND action = 'LOGIN'", (user_id(1),))
-    pager = Pager(pool, RCMD_AUDIT, flt=by_name, page_size=500)
+    rows = await _all(services, "user_id = %s AND action = 'LOGIN'", (user_id(1),))
+    pager = KeysetSource(services, RCMD_AUDIT, flt=by_name, page_size=500)
     assert [r.get("id") for r in (await pager.first()).records] == rows
-    by_id = Pager(pool, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, f"user={user_id(1)} action=LOGIN"), page_size=500)
+    by_id = KeysetSource(services, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, f"user={user_id(1)} action=LOGIN"), page_size=500)
     assert [r.get("id") for r in (await by_id.first()).records] == rows
-    failed = Pager(pool, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "status:failed since:2h", now=T0), page_size=500)
+    failed = KeysetSource(services, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "status:failed since:2h", now=T0), page_size=500)
     got = (await failed.first()).records
     assert got and all(r.get("result") in ("failure", "error") for r in got)
-    net = Pager(pool, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "ip=10.0.3.0/24 details~'row 1'"), page_size=500)
+    net = KeysetSource(services, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "ip=10.0.3.0/24 details~'row 1'"), page_size=500)
     assert {r.get("id") for r in (await net.first()).records} == set(
-        await _all(pool, "ip_address <<= '10.0.3.0/24' AND details::text ILIKE '%%row 1%%'"))
+        await _all(services, "ip_address <<= '10.0.3.0/24' AND details::text ILIKE '%%row 1%%'"))
     between = compile_filter(RCMD_AUDIT, f"between:{(T0 - timedelta(minutes=30)).isoformat()}..{T0.isoformat()} free words")
     assert between.words == ("free", "words")
-    assert len((await Pager(pool, RCMD_AUDIT, flt=between, page_size=500).first()).records) == len(
-        await _all(pool, "created_at >= %s AND created_at < %s", (T0 - timedelta(minutes=30), T0)))
-    literal = Pager(pool, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "details~100%_x"), page_size=5)
+    assert len((await KeysetSource(services, RCMD_AUDIT, flt=between, page_size=500).first()).records) == len(
+        await _all(services, "created_at >= %s AND created_at < %s", (T0 - timedelta(minutes=30), T0)))
+    literal = KeysetSource(services, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "details~100%_x"), page_size=5)
     assert (await literal.first()).records == ()  # % and _ are matched literally
 
 
-async def test_estimates_and_exact_counts(pool: AsyncConnectionPool) -> None:
-    pager = Pager(pool, RCMD_AUDIT)
+async def test_estimates_and_exact_counts(services: Services) -> None:
+    pager = KeysetSource(services, RCMD_AUDIT)
     estimate = await pager.estimate()
     assert not estimate.exact and 200 <= estimate.rows <= 300 and estimate.source == "planner statistics"
     assert (await pager.exact_count()).rows == 250
-    filtered = Pager(pool, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "user=alice"))
+    filtered = KeysetSource(services, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "user=alice"))
     assert 0 < (await filtered.estimate()).rows <= 250
-    assert (await filtered.exact_count()).rows == len(await _all(pool, "user_id = %s", (user_id(0),)))
+    assert (await filtered.exact_count()).rows == len(await _all(services, "user_id = %s", (user_id(0),)))
 
 
-async def test_single_column_ordering_pages_users(pool: AsyncConnectionPool) -> None:
-    pager = Pager(pool, RCMD_USERS, page_size=2)
+async def test_single_column_ordering_pages_users(services: Services) -> None:
+    pager = KeysetSource(services, RCMD_USERS, page_size=2)
     first = await pager.first()
     assert [r.get("username") for r in first.records] == ["alice", "bob"] and first.more_after
     second = await pager.after(first.records[-1])

@@ -17,12 +17,12 @@ from rich.text import Text
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile, profile_to_toml
-from rcmd_tui.data.listing import Column, Kind
+from rcmd_tui.data.lists.spec import Column, Kind
 from rcmd_tui.screens.detail import DetailScreen, JsonTree
 from rcmd_tui.widgets.cells import cell
 from rcmd_tui.widgets.safe_text import inert
+from tests.helpers import goto, settle, table_of
 from tests.listdata import fill_rcmd
-from tests.test_shell import goto, settle, table_of
 
 HOSTILE = ("\x1b]52;c;aGk=\x07", "\x1b[2J", "\x9b31m", "ok\rERROR", "[bold red]x[/]", "[link=http://x]y[/link]",
            "[@click=app.quit]x[/]", "\u202egpj.exe")
@@ -159,7 +159,7 @@ def _store_hostile_redis(url: str) -> None:
 
 
 async def test_redis_keys_and_values_render_inert_including_invalid_utf8(profile: Profile) -> None:
-    from rcmd_tui.screens.redis_keys import RedisScreen, RedisValueScreen
+    from rcmd_tui.screens.redis_keys import RedisKeysScreen, RedisValueScreen
     from rcmd_tui.widgets.row_grid import RowGrid
 
     assert profile.rcmd_redis_url is not None
@@ -168,15 +168,15 @@ async def test_redis_keys_and_values_render_inert_including_invalid_utf8(profile
     async with app.run_test(size=(200, 40)) as pilot:
         await settle(pilot, app)
         await goto(pilot, app, "redis")
-        assert isinstance(app.screen, RedisScreen)
-        names = [row[0] for row in app.screen.query_one(RowGrid).rows]
+        assert isinstance(app.screen, RedisKeysScreen)
+        names = [row[1] for row in app.screen.query_one(RowGrid).rows]  # after the mark column
         assert all(_control_free(n) for n in names)
         assert "[@click=app.quit]key\\x1b[2J" in [n.plain for n in names]
         for key, expected in ((b"a:hostile", ("\\x1b]52;c;aGk=\\x07", "<U+202E>gpj.exe", "\\xff\\xfe", "ok\\rERROR")),
                               (b"a:hash", ("bad\\xff", "\\x9b\\xc0", "[@click=app.quit]x[/]")),
                               (b"a:list", ("[link=http://x]y[/link]", "\\x1b[2J"))):
             index = [n.plain for n in names].index(key.decode())
-            app.screen.query_one(RowGrid).move_cursor(row=index)
+            app.screen.query_one(RowGrid).move_cursor(row=index, moved=False)
             await pilot.press("enter")
             await settle(pilot, app)
             assert isinstance(app.screen, RedisValueScreen)

@@ -13,12 +13,12 @@ import pytest
 from psycopg import sql
 
 from rcmd_tui.config import PgTarget, Profile
-from rcmd_tui.data import connections
-from rcmd_tui.data.decrypt import KEY_INFO_SQL, Decryptor, Plain, key_catalog
-from rcmd_tui.data.encrypted_columns import column
-from rcmd_tui.data.keystore import KeyStore
-from rcmd_tui.data.lookup import login_attempts_by_email, users_by_email
-from rcmd_tui.data.reveal import RevealDenied, reveal
+from rcmd_tui.data.crypto.columns import column
+from rcmd_tui.data.crypto.decrypt import KEY_INFO_SQL, Decryptor, Plain, key_catalog
+from rcmd_tui.data.crypto.keystore import KeyStore
+from rcmd_tui.data.infra import connections
+from rcmd_tui.data.ordersync.lookup import login_attempts_by_email, users_by_email
+from rcmd_tui.data.ordersync.reveal import RevealDenied, reveal
 from tests.conftest import Cluster
 
 

@@ -12,10 +12,10 @@ import secretstorage
 from psycopg.rows import dict_row
 
 from rcmd_tui.config import KeyringSettings, Profile
-from rcmd_tui.data.decrypt import KEY_INFO_SQL, Decryptor, Failure, FailureKind, KeyInfo, Plain, key_catalog
+from rcmd_tui.data.crypto.columns import of_table
+from rcmd_tui.data.crypto.decrypt import KEY_INFO_SQL, Decryptor, Failure, FailureKind, KeyInfo, Plain, key_catalog
+from rcmd_tui.data.crypto.keystore import KeyStore
 from rcmd_tui.data.demo.ordersync_seed import KEY_PLAN
-from rcmd_tui.data.encrypted_columns import of_table
-from rcmd_tui.data.keystore import KeyStore
 from tests import secret_service
 
 BACKEND = "keyring.backends.SecretService.Keyring"

@@ -10,9 +10,10 @@ import pytest
 import redis
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data import crypto, keystore, lookup
+from rcmd_tui.data.crypto import envelope, keystore
 from rcmd_tui.data.demo.scale import SCALES
 from rcmd_tui.data.demo.seed import seed_profile
+from rcmd_tui.data.ordersync import lookup
 from rcmd_tui.errors import SeedError
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -78,13 +79,13 @@ def test_encrypted_columns_decrypt_with_keyring_keys_in_every_state(seeded: Prof
             "SELECT ip_key_id, count(*) FROM ordersync.audit_logs GROUP BY 1").fetchall())
         assert {states[k] for k in used} == {"ACTIVE", "ROTATING", "RETIRED"}
         rows = conn.execute("SELECT email_encrypted, email_key_id, email_hash FROM ordersync.users LIMIT 200").fetchall()
-    for envelope, key_id, digest in rows:
+    for sealed, key_id, digest in rows:
         key = keystore.fetch_key(backend, seeded.keyring.service, key_id)
         assert key is not None
-        email = crypto.decrypt(crypto.cipher_for(key), envelope, crypto.aad_for("column", "users", "email"))
+        email = envelope.decrypt(envelope.cipher_for(key), sealed, envelope.aad_for("column", "users", "email"))
         assert lookup.email_hash(email) == digest
-        with pytest.raises(crypto.AuthenticationFailed):
-            crypto.decrypt(crypto.cipher_for(key), envelope, crypto.aad_for("column", "users", "name"))
+        with pytest.raises(envelope.AuthenticationFailed):
+            envelope.decrypt(envelope.cipher_for(key), sealed, envelope.aad_for("column", "users", "name"))
 
 
 def test_ordersync_amounts_and_history_are_consistent(seeded: Profile) -> None:

@@ -6,36 +6,16 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
-from rcmd_tui.app import RcmdApp, make_app
+from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
 from rcmd_tui.screens.command_prompt import CommandPrompt
 from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.widgets.error_panel import ErrorPanel
-from rcmd_tui.widgets.paged_table import PagedTable
+from tests.helpers import goto, settle, table_of
 from tests.listdata import fill_rcmd
-
-
-async def settle(pilot: Pilot[int], app: RcmdApp) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def goto(pilot: Pilot[int], app: RcmdApp, text: str) -> None:
-    await pilot.press("colon")
-    await pilot.pause()
-    assert isinstance(app.screen, CommandPrompt)
-    await pilot.press(*text, "enter")
-    await settle(pilot, app)
-
-
-def table_of(app: RcmdApp) -> PagedTable:
-    return app.screen.query_one(PagedTable)
 
 
 async def test_colon_prompt_completes_and_opens_a_list_and_escape_goes_back(profile: Profile) -> None:
@@ -121,7 +101,7 @@ async def test_filters_good_and_bad(profile: Profile) -> None:
         await settle(pilot, app)
         rows = table_of(app).shown_records
         assert rows and all(str(r.get("user_id")).endswith("1") and r.get("result") == "failure" for r in rows)
-        assert "filter user=bob status:failed" in str(screen.query_one("#list-status").render())
+        assert "filter user=bob status:failed" in str(screen.query_one("#status").render())
         assert table_of(app).scroll_offset.x == 0  # the bar closing must not scroll the first columns away
         await pilot.press("slash", "ctrl+u", *"colour=red", "enter")
         await pilot.pause()

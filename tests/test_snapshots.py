@@ -31,7 +31,7 @@ async def _steady(pilot: Pilot[Any]) -> None:
 async def _fixed_home(pilot: Pilot[Any]) -> None:
     await _steady(pilot)
     table = pilot.app.screen.query_one(HealthTable)
-    rows = await pilot.app.check_targets()  # type: ignore[attr-defined]
+    rows = await pilot.app.services.check_targets()  # type: ignore[attr-defined]
     table.show([replace(h, where="127.0.0.1:5432/demo" if h.kind != "keyring" else "service rcmd-tui",
                         latency_ms=1.0, size_bytes=8 * 1024 * 1024, connections=3 if h.kind != "keyring" else h.connections,
                         version=h.version and h.version.split(".")[0])

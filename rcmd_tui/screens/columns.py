@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from rcmd_tui.data.listing import ListSpec
+from rcmd_tui.data.lists.spec import ListSpec
 
 
 class ColumnChooser(ModalScreen[set[str] | None]):

@@ -13,11 +13,11 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rcmd_tui.screens.registry import Destination, NavigationError, resolve
+from rcmd_tui.data.lists.catalog import NavigationError, Place, resolve
 from rcmd_tui.widgets.safe_text import inert
 
 
-class CommandPrompt(ModalScreen[Destination | None]):
+class CommandPrompt(ModalScreen[Place | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_prompt", "Cancel", id="prompt.cancel", tooltip="Close the prompt"),
         Binding("tab", "complete", "Complete", id="prompt.complete", tooltip="Take the highlighted completion"),
@@ -32,7 +32,7 @@ class CommandPrompt(ModalScreen[Destination | None]):
     CommandPrompt #prompt-error { color: $error; height: auto; padding: 0 1; }
     """
 
-    def __init__(self, options: list[Destination]) -> None:
+    def __init__(self, options: list[Place]) -> None:
         super().__init__()
         self.options = options
 
@@ -46,7 +46,7 @@ class CommandPrompt(ModalScreen[Destination | None]):
     def on_mount(self) -> None:
         self._fill("")
 
-    def _matching(self, text: str) -> list[Destination]:
+    def _matching(self, text: str) -> list[Place]:
         words = text.strip().lstrip(":").lower().split()
         if not words:
             return self.options

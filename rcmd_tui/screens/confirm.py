@@ -13,7 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from rcmd_tui.data.actions import Plan
+from rcmd_tui.data.actions.plan import Plan
 from rcmd_tui.widgets.safe_text import inert
 
 SHOWN_TARGETS = 10

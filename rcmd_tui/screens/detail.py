@@ -4,30 +4,24 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from rcmd_tui.data.decrypt import Failure, Plain
-from rcmd_tui.data.listing import Column, Kind, ListSpec, Record
-from rcmd_tui.data.reveal import reveal
-from rcmd_tui.errors import RcmdError, describe_error
+from rcmd_tui.data.crypto.decrypt import Failure, Plain
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.spec import Column, Kind, ListSpec, Record
+from rcmd_tui.data.ordersync.reveal import reveal
+from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.text_prompt import TextPrompt
 from rcmd_tui.widgets.cells import copied, shown
-from rcmd_tui.widgets.error_panel import ErrorPanel
-from rcmd_tui.widgets.key_footer import KeyFooter
 from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.safe_text import inert
-from rcmd_tui.widgets.status_header import StatusHeader
-
-if TYPE_CHECKING:
-    from rcmd_tui.app import RcmdApp
 
 MAX_NODES = 5000  # a huge document is cut, not allowed to freeze the screen
 OPEN_DEPTH = 2
@@ -73,15 +67,15 @@ class JsonTree(Tree[str]):
             parent.add_leaf(Text.assemble(key, ": ", _scalar(value)), data=value if isinstance(value, str) else json.dumps(value))
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "reveal", "Reveal", id="detail.reveal", tooltip="Show encrypted fields in full (asks why; audited)"),
         Binding("y", "copy", "Copy", id="detail.copy", tooltip="Copy the highlighted value (masked stays masked)"),
         Binding("E", "expand_all", "Expand all", id="detail.expand", show=False, tooltip="Unfold every JSON node"),
     ]
 
-    def __init__(self, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
-        super().__init__()
+    def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
+        super().__init__(services)
         self.spec = spec
         self.record = record
         self.table = table
@@ -91,21 +85,26 @@ class DetailScreen(Screen[None]):
             self.revealed = {name: text for (row, name), text in table.revealed.items() if row == ident}
 
     @property
-    def rcmd_app(self) -> RcmdApp:
-        from rcmd_tui.app import RcmdApp  # noqa: PLC0415 - a cycle only for the type
+    def screen_name(self) -> str:
+        return f"{self.spec.title} › row"
 
-        assert isinstance(self.app, RcmdApp)
-        return self.app
+    @property
+    def target(self) -> str:
+        return self.spec.system
 
-    def compose(self) -> ComposeResult:
-        yield StatusHeader(where=f"{self.spec.title} › row")
-        yield ErrorPanel()
+    @property
+    def encrypted(self) -> bool:
+        return any(c.encrypted is not None for c in self.spec.columns)
+
+    def compose_body(self) -> ComposeResult:
         yield JsonTree(id="detail-tree")
-        yield KeyFooter()
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.fill()
         self.query_one(JsonTree).focus()
+        if self.encrypted:
+            self.set_status(Text("encrypted fields are masked; v reveals them (asks why, audited)", style="dim"))
 
     def _label(self, column: Column) -> Text:
         return Text(column.label, style="bold")
@@ -132,8 +131,8 @@ class DetailScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
-            return any(c.encrypted is not None for c in self.spec.columns) and self.rcmd_app.profile.may_reveal()
-        return True
+            return self.encrypted and self.services.profile.may_reveal()
+        return super().check_action(action, parameters)
 
     def action_copy(self) -> None:
         node = self.query_one(JsonTree).cursor_node
@@ -154,16 +153,11 @@ class DetailScreen(Screen[None]):
 
     @work(exclusive=True, group="reveal", exit_on_error=False)
     async def do_reveal(self, reason: str) -> None:
-        app = self.rcmd_app
+        services = self.services
         row_id = self.record.get(self.spec.id_columns[0])
-        try:
-            decryptor = self.table.pager.decryptor if self.table and self.table.pager else None
-            if decryptor is None:
-                raise RcmdError("the keys are not loaded", "check the keyring row on the home screen")
-            fields = await reveal(app.pools.primary(self.spec.system), app.profile, decryptor, self.spec.table, row_id, reason)
-        except Exception as exc:
-            self.query_one(ErrorPanel).show(describe_error(exc, self.spec.system))
-            return
+        decryptor = await services.decryptor(self.spec.system)
+        fields = await reveal(services.primary(self.spec.system), services.profile, decryptor, self.spec.table, row_id, reason)
+        self.clear_error()
         ident = self.record.identity(self.spec)
         for name, value in fields.items():
             if isinstance(value, Plain):

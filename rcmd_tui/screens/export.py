@@ -12,12 +12,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, ProgressBar, Static
+from textual.worker import Worker
 
-from rcmd_tui.data.export import ExportResult, Format, export
-from rcmd_tui.data.listing import ListSpec
-from rcmd_tui.data.pager import Estimate, Pager
-from rcmd_tui.errors import describe_error
+from rcmd_tui.data.infra.failures import describe
+from rcmd_tui.data.lists.export import ExportResult, Format, export
+from rcmd_tui.data.lists.sources import Estimate, RowSource
+from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.worker_failed import failure_of
 
 
 def default_path(spec: ListSpec, directory: Path | None = None) -> Path:
@@ -38,10 +40,10 @@ class ExportScreen(ModalScreen[ExportResult | None]):
     ExportScreen #export-message { height: auto; }
     """
 
-    def __init__(self, spec: ListSpec, pager: Pager, columns: list[str], estimate: Estimate | None,
+    def __init__(self, spec: ListSpec, source: RowSource, columns: list[str], estimate: Estimate | None,
                  directory: Path | None = None) -> None:
         super().__init__()
-        self.spec, self.pager, self.columns, self.estimate = spec, pager, columns, estimate
+        self.spec, self.source, self.columns, self.estimate = spec, source, columns, estimate
         self.directory = directory
         self.stop = False
         self.running = False
@@ -49,7 +51,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            filt = self.pager.filter.text or "no filter"
+            filt = self.source.filter.text or "no filter"
             yield Static(inert(f"Export {self.spec.title} ({filt}; the columns shown; encrypted fields masked). "
                                "Path ending .csv or .json, Enter starts:"))
             yield Input(str(default_path(self.spec, self.directory)), id="export-path")
@@ -78,14 +80,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
 
     @work(exclusive=True, group="export", exit_on_error=False)
     async def run_export(self, path: Path, fmt: Format) -> None:
-        message = self.query_one("#export-message", Static)
-        try:
-            result = await export(self.pager, self.columns, path, fmt, self.progress, lambda: self.stop)
-        except Exception as exc:
-            error = describe_error(exc, self.spec.system)
-            message.update(inert(f"{error.message} — {error.hint}"))
-            self.running = False
-            return
+        result = await export(self.source, self.columns, path, fmt, self.progress, lambda: self.stop)
         self.result = result
         self.running = False
         if result.cancelled:
@@ -93,6 +88,14 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         else:
             self.notify(f"Exported {result.rows:,} rows to {result.path}", timeout=5)
         self.dismiss(result)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        failed = failure_of(event)
+        if failed is not None:  # this dialog's error route: told here, the path kept for another try
+            error = describe(failed.error, self.spec.system)
+            self.query_one("#export-message", Static).update(inert(f"{error.message} — {error.hint}"))
+            self.running = False
+            self.remove_class("-running")
 
     def action_cancel(self) -> None:
         if self.running:

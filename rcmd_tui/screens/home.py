@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import LoadingIndicator, Static
 
-from rcmd_tui.data.health import Health
+from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.widgets.health_table import HealthTable
-from rcmd_tui.widgets.key_footer import KeyFooter
 from rcmd_tui.widgets.safe_text import inert
-from rcmd_tui.widgets.status_header import StatusHeader
-
-if TYPE_CHECKING:
-    from rcmd_tui.app import RcmdApp
 
 REFRESH_SECONDS = 5.0
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="home.refresh", tooltip="Check every target again now"),
     ]
@@ -34,23 +28,19 @@ class HomeScreen(Screen[None]):
     HomeScreen LoadingIndicator { height: 3; }
     """
 
-    def compose(self) -> ComposeResult:
-        yield StatusHeader(where="home")
+    @property
+    def screen_name(self) -> str:
+        return "home"
+
+    def compose_body(self) -> ComposeResult:
         with Vertical():
             yield Static(id="banner")
             yield LoadingIndicator()
             yield HealthTable(id="health")
             yield Static(id="problems")
-        yield KeyFooter()
-
-    @property
-    def rcmd_app(self) -> RcmdApp:
-        from rcmd_tui.app import RcmdApp  # noqa: PLC0415 - a cycle only for the type
-
-        assert isinstance(self.app, RcmdApp)
-        return self.app
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#banner", Static).update(Text.assemble(
             (":", "bold reverse"), " go to a screen (:audit, :users …)  ", ("?", "bold reverse"), " keys  ",
             ("ctrl+p", "bold reverse"), " commands  ", ("esc", "bold reverse"), " back"))
@@ -64,12 +54,13 @@ class HomeScreen(Screen[None]):
             self.refresh_health()
 
     def action_refresh(self) -> None:
-        self.rcmd_app.keys.forget()  # after an unlock or an import, ask the keyring again
+        self.services.forget_keys()  # after an unlock or an import, ask the keyring again
+        self.set_status(Text("checking every target…", style="dim"))
         self._tick()
 
     @work(exit_on_error=False, group="health")
     async def refresh_health(self) -> None:
-        rows = await self.collect()
+        rows = await self.services.check_targets()
         self.query_one(LoadingIndicator).display = False
         table = self.query_one(HealthTable)
         table.display = True
@@ -77,6 +68,6 @@ class HomeScreen(Screen[None]):
         problems = [Text.assemble(inert(h.target, "bold"), ": ", inert(h.error), " — ", inert(h.hint))
                     for h in rows if not h.ok]
         self.query_one("#problems", Static).update(Text("\n").join(problems) if problems else "")
-
-    async def collect(self) -> list[Health]:
-        return await self.rcmd_app.check_targets()
+        down = sum(1 for h in rows if not h.ok)
+        self.set_status(Text.assemble(f"{len(rows) - down} of {len(rows)} targets up",
+                                      (f" · checked every {REFRESH_SECONDS:g} s; r checks now", "dim")))

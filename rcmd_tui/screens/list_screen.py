@@ -1,45 +1,44 @@
-"""Any list of rows: the paged table, the filter bar, details, sort, columns, jump, count and export.
+"""Any list of rows, from any row source: the paged table, the filter bar, details, sort, columns, jump,
+count and export, on the standard screen.
 
-Screens for particular tables subclass it to add their actions; a plain list needs only its ListSpec.
+A plain list needs only its ListSpec; screens for particular views subclass it to add their actions (declared
+as bindings guarded by ``GUARDED_ACTIONS``) or their own detail.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 
-from rcmd_tui.data.decrypt import Decryptor, open_decryptor
-from rcmd_tui.data.filters import NO_FILTER, Filter, FilterError, parse_when
-from rcmd_tui.data.listing import ListSpec, Ordering
-from rcmd_tui.data.pager import Estimate, Pager
-from rcmd_tui.errors import RcmdError, describe_error
+from rcmd_tui.data.actions.plan import Plan
+from rcmd_tui.data.actions.run import Result
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.engine import open_source
+from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, parse_when
+from rcmd_tui.data.lists.sources import Estimate, RowSource
+from rcmd_tui.data.lists.spec import Column, ListSpec, Ordering, Record, RedisKeys, Snapshot
+from rcmd_tui.errors import RcmdError
+from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.columns import ColumnChooser
 from rcmd_tui.screens.detail import DetailScreen
 from rcmd_tui.screens.export import ExportScreen
-from rcmd_tui.widgets.error_panel import ErrorPanel
 from rcmd_tui.widgets.filter_bar import FilterBar
-from rcmd_tui.widgets.key_footer import KeyFooter
 from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.prompt_bar import PromptBar
 from rcmd_tui.widgets.row_grid import RowGrid
 from rcmd_tui.widgets.safe_text import inert
-from rcmd_tui.widgets.status_header import StatusHeader
-from rcmd_tui.widgets.status_line import StatusLine
-
-if TYPE_CHECKING:
-    from rcmd_tui.app import RcmdApp
 
 
-class ListScreen(Screen[None]):
+class ListScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="list.filter", tooltip="Filter: field=value, field~text, since:2h, status:failed …"),
         Binding("enter", "details", "Details", id="list.details", tooltip="Every field of this row, JSON folded, secrets masked"),
-        Binding("s", "sort", "Sort", id="list.sort", tooltip="Next indexed ordering"),
+        Binding("s", "sort", "Sort", id="list.sort", tooltip="Next ordering (on a snapshot: by the cursor's column)"),
         Binding("c", "columns", "Columns", id="list.columns", tooltip="Choose the columns shown"),
         Binding("t", "jump", "Jump to time", id="list.jump", tooltip="Go to a moment: 2026-05-01, 6mo, 3d …"),
         Binding("number_sign", "count", "Exact count", id="list.count", show=False, tooltip="Count the rows exactly (may be slow)"),
@@ -48,76 +47,65 @@ class ListScreen(Screen[None]):
         Binding("ctrl+l", "clear_filter", "Clear filter", id="list.clear_filter", show=False, tooltip="Drop the filter"),
     ]
     AUTO_FOCUS = "#list-table"
-    DEFAULT_CSS = """
-    ListScreen #list-status { height: 1; padding: 0 1; background: $boost; }
-    """
 
-    def __init__(self, spec: ListSpec) -> None:
-        super().__init__()
+    def __init__(self, services: Services, spec: ListSpec) -> None:
+        super().__init__(services)
         self.spec = spec
         self.ordering: Ordering = spec.ordering()
         self.filter: Filter = NO_FILTER
         self.estimate: Estimate | None = None
-        self.decryptor: Decryptor | None = None
         self.count_pending = False
+        self.source: RowSource = open_source(spec, services, self.ordering, self.filter)
 
     @property
-    def rcmd_app(self) -> RcmdApp:
-        from rcmd_tui.app import RcmdApp  # noqa: PLC0415 - a cycle only for the type
+    def screen_name(self) -> str:
+        return self.spec.title
 
-        assert isinstance(self.app, RcmdApp)
-        return self.app
+    @property
+    def target(self) -> str:
+        return f"{self.spec.system}-redis" if isinstance(self.spec.source, RedisKeys) else self.spec.system
+
+    @property
+    def action_system(self) -> str:
+        return self.spec.system
 
     @property
     def table(self) -> PagedTable:
         return self.query_one(PagedTable)
 
-    def compose(self) -> ComposeResult:
-        yield StatusHeader(where=f"{self.spec.title}")
+    def compose_body(self) -> ComposeResult:
         yield FilterBar(self.spec)
-        yield ErrorPanel()
         yield PagedTable(self.spec, id="list-table")
         yield PromptBar(id="list-prompt")
-        yield StatusLine(id="list-status")
-        yield KeyFooter()
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.table.focus()
-        self.start()
-
-    @work(exclusive=True, group="open", exit_on_error=False)
-    async def start(self) -> None:
-        if any(c.encrypted for c in self.spec.columns) and self.decryptor is None:
-            app = self.rcmd_app
-            try:
-                self.decryptor = await open_decryptor(app.pools.reader(self.spec.system), app.keys, app.profile.aad,
-                                                      app.profile.retired_keys)
-            except Exception as exc:  # the list still opens; its encrypted cells say why they are locked
-                self.show_error(describe_error(exc, self.spec.system))
         self.reload()
+        if isinstance(self.spec.source, Snapshot):
+            self.set_interval(self.spec.source.refresh_s, self.table.reread)
 
-    def pager(self) -> Pager:
-        return Pager(self.rcmd_app.pools.reader(self.spec.system), self.spec, self.ordering, self.filter,
-                     decryptor=self.decryptor)
+    def open_source(self) -> RowSource:
+        return open_source(self.spec, self.services, self.ordering, self.filter)
 
-    def reload(self, moment: Any = None) -> None:
-        self.query_one(ErrorPanel).clear()
+    def reload(self, moment: datetime | None = None) -> None:
+        self.clear_error()
         self.estimate = None
-        self.table.use(self.pager(), moment)
+        self.source = self.open_source()
+        self.table.use(self.source, moment)
         self.count_pending = True  # after the first page: the rows matter more than their total
         self.update_status()
 
     @work(exclusive=True, group="count", exit_on_error=False)
     async def count(self, exact: bool) -> None:
-        try:
-            pager = self.pager()
-            self.estimate = await (pager.exact_count() if exact else pager.estimate())
-        except Exception as exc:
-            self.show_error(describe_error(exc, self.spec.system))
-        self.update_status()
+        source = self.source
+        estimate = await (source.exact_count() if exact else source.estimate())
+        if source is self.source:
+            self.estimate = estimate
+            self.update_status()
 
-    def show_error(self, error: RcmdError) -> None:
-        self.query_one(ErrorPanel).show(error)
+    def after_failure(self, error: RcmdError, group: str) -> None:
+        self.count_pending = False
         self.update_status()
 
     def status_text(self) -> Text:
@@ -137,22 +125,23 @@ class ListScreen(Screen[None]):
             parts += [" │ ", ("row ", "dim"), f"{table.cursor_coordinate.row + 1}/{len(table.shown_records)} loaded"]
             parts.append(" ↑" if table.more_before else "")
             parts.append(" ↓" if table.more_after else "")
+        if self.source.note:
+            parts += [" │ ", (self.source.note, "dim")]
         if table.is_loading:
             parts += [" │ ", ("loading…", "bold")]
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
     def update_status(self) -> None:
-        self.query_one("#list-status", StatusLine).set(self.status_text())
+        self.set_status(self.status_text())
+
+    def on_paged_table_loading(self, _event: PagedTable.Loading) -> None:
+        self.update_status()
 
     def on_paged_table_page_shown(self, _event: PagedTable.PageShown) -> None:
         if self.count_pending:
             self.count_pending = False
             self.count(exact=False)
         self.update_status()
-
-    def on_paged_table_load_failed(self, event: PagedTable.LoadFailed) -> None:
-        self.count_pending = False
-        self.show_error(event.error)
 
     def on_row_grid_highlighted(self, _event: RowGrid.Highlighted) -> None:
         self.update_status()
@@ -167,10 +156,12 @@ class ListScreen(Screen[None]):
         self.query_one(FilterBar).open()
 
     def on_filter_bar_applied(self, event: FilterBar.Applied) -> None:
+        local_words = self.spec.source.words == "loaded"
         server_side_changed = (str(event.filter.where), event.filter.params) != (str(self.filter.where), self.filter.params)
+        words_changed = event.filter.words != self.filter.words
         self.filter = event.filter
         self.table.focus()
-        if server_side_changed:
+        if server_side_changed or (words_changed and not local_words):
             self.table.words = event.filter.words
             self.reload()
         else:
@@ -187,14 +178,26 @@ class ListScreen(Screen[None]):
 
     # -- the rest ---------------------------------------------------------------------------------
 
+    def open_detail(self, record: Record) -> None:
+        self.app.push_screen(DetailScreen(self.services, self.spec, record, self.table))
+
     def action_details(self) -> None:
         record = self.table.current()
         if record is not None:
-            self.app.push_screen(DetailScreen(self.spec, record, self.table))
+            self.open_detail(record)
 
     def action_sort(self) -> None:
-        orderings = self.spec.orderings
-        self.ordering = orderings[(orderings.index(self.ordering) + 1) % len(orderings)]
+        if self.spec.source.any_column_sort:
+            column = self.table.current_column()
+            if column is not None:
+                same = self.ordering.columns[0] == column.name
+                descending = not self.ordering.descending if same else column.kind.value not in ("text", "enum")
+                self.ordering = Ordering(f"{column.label} {'↓' if descending else '↑'}",
+                                         (column.name, *self.spec.id_columns), descending)
+        else:
+            orderings = self.spec.orderings
+            at = orderings.index(self.ordering) if self.ordering in orderings else -1
+            self.ordering = orderings[(at + 1) % len(orderings)]
         self.reload()
         self.notify(f"Sorted by {self.ordering.name}", timeout=2)
 
@@ -225,18 +228,18 @@ class ListScreen(Screen[None]):
         self.count(exact=True)
 
     def action_export(self) -> None:
-        self.app.push_screen(ExportScreen(self.spec, self.pager(), [c.name for c in self.table.shown_columns()], self.estimate))
+        shown: list[Column] = self.table.shown_columns()
+        self.app.push_screen(ExportScreen(self.spec, self.open_source(), [c.name for c in shown], self.estimate))
 
     def action_refresh(self) -> None:
         self.reload()
 
+    def after_action(self, plan: Plan, result: Result) -> None:
+        self.table.marked.clear()
+        self.table.reread()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "jump" and self.spec.time_column is None)
-
-
-def screen_for(spec: ListSpec) -> Screen[None]:
-    from rcmd_tui.screens.users import RcmdUsersScreen  # noqa: PLC0415 - subclasses of this module
-
-    if (spec.key, spec.system) == ("users", "rcmd"):
-        return RcmdUsersScreen(spec)
-    return ListScreen(spec)
+        if action == "jump":
+            return self.source.can_jump or (self.spec.time_column is not None
+                                            and any(o.columns[0] == self.spec.time_column for o in self.spec.orderings))
+        return super().check_action(action, parameters)

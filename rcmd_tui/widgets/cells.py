@@ -6,41 +6,18 @@ unless it has been revealed (and that reveal was audited).
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
 
-from rcmd_tui.data.decrypt import Failure, Plain
-from rcmd_tui.data.listing import Column, Kind
-from rcmd_tui.data.masking import mask
+from rcmd_tui.data.crypto.decrypt import Failure, Plain
+from rcmd_tui.data.lists.format import shown
+from rcmd_tui.data.lists.spec import Column, Kind
 from rcmd_tui.widgets.safe_text import escape_controls, inert
 
+__all__ = ["CELL_CHARS", "cell", "copied", "shown"]
+
 CELL_CHARS = 200  # a cell never needs more; the detail panel shows the whole value
-
-
-def shown(column: Column, value: Any, revealed: str | None = None) -> str:
-    """The text a cell shows, before escaping: masked, formatted, never markup."""
-    if value is None:
-        return "∅"
-    if isinstance(value, Failure):
-        return f"⚠ {value.kind.value}"
-    if isinstance(value, Plain):
-        if revealed is not None:
-            return revealed
-        if column.encrypted is not None and not value.unencrypted:
-            return mask(column.encrypted.kind, value.text)
-        return value.text
-    if column.kind is Kind.TIME and isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    if column.kind is Kind.BOOL and isinstance(value, bool):
-        return "yes" if value else "no"
-    if column.kind is Kind.JSON:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="backslashreplace")
-    return str(value)
 
 
 def cell(column: Column, value: Any, revealed: str | None = None) -> Text:

@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from rcmd_tui.data.filters import Filter, FilterError, compile_filter, known
-from rcmd_tui.data.listing import ListSpec
+from rcmd_tui.data.lists.filters import Filter, FilterError, compile_filter, known
+from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.widgets.safe_text import inert
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from rcmd_tui.data.health import Health
+from rcmd_tui.data.infra.health import Health
 from rcmd_tui.widgets.safe_text import inert
 
 COLUMNS = ("Target", "Status", "Where", "Version", "Role", "Latency", "Size", "Conns", "Keys")

@@ -1,6 +1,8 @@
-"""A table over millions of rows: keyset pages loaded in a worker as the cursor nears an edge, and a
-bounded window of rows kept in memory (older pages dropped as newer ones arrive, and read again if the
-cursor goes back)."""
+"""A table over any row source (millions of keyset rows, a snapshot, Redis keys): pages loaded in a worker
+as the cursor nears an edge, and a bounded window of rows kept in memory (older pages dropped as newer ones
+arrive, and read again if the cursor goes back).
+
+A failed load leaves the rows as they were and reaches the screen's error route as WorkerFailed."""
 
 from __future__ import annotations
 
@@ -16,19 +18,20 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.worker import Worker
 
-from rcmd_tui.data.filters import matches_words
-from rcmd_tui.data.listing import Column, ListSpec, Record
-from rcmd_tui.data.pager import Page, Pager
-from rcmd_tui.errors import RcmdError, describe_error
+from rcmd_tui.data.lists.filters import matches_words
+from rcmd_tui.data.lists.sources import Page, RowSource
+from rcmd_tui.data.lists.spec import Column, ListSpec, Record
 from rcmd_tui.widgets.cells import cell, copied, shown
 from rcmd_tui.widgets.row_grid import GridColumn, RowGrid
+from rcmd_tui.widgets.worker_failed import failure_of
 
 WINDOW_PAGES = 3
 EDGE_ROWS = 5  # this close to an edge of the window, the next page is fetched
 MARK = Text("●", style="bold yellow")
 BLANK = Text(" ")
-Load = Literal["first", "last", "after", "before", "at", "reload"]
+Load = Literal["first", "last", "after", "before", "at", "around"]
 
 
 class PagedTable(RowGrid):
@@ -48,6 +51,13 @@ class PagedTable(RowGrid):
     """
 
     @dataclass
+    class Loading(Message):
+        """A page is being read (the status line says so)."""
+
+        table: PagedTable
+        how: str
+
+    @dataclass
     class PageShown(Message):
         """Rows are on screen: after the first page, a new page, a jump or a redraw."""
 
@@ -55,15 +65,10 @@ class PagedTable(RowGrid):
         how: str
         rows: int
 
-    @dataclass
-    class LoadFailed(Message):
-        table: PagedTable
-        error: RcmdError
-
     def __init__(self, spec: ListSpec, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.spec = spec
-        self.pager: Pager | None = None
+        self.source: RowSource | None = None
         self.window: list[Record] = []
         self.more_before = False
         self.more_after = False
@@ -101,13 +106,14 @@ class PagedTable(RowGrid):
     def redraw(self, keep: Record | None = None, at_index: int | None = None, how: str = "redraw") -> None:
         """Rebuild the visible rows from the window, keeping the cursor on ``keep`` (or at ``at_index``)."""
         column = self.cursor_coordinate.column
-        if self.words:
+        if self.words and self.spec.source.words == "loaded":
             self.shown_records = [r for r in self.window
                             if matches_words(self.words, [shown(c, r.get(c.name)) for c in self.shown_columns()])]
         else:
             self.shown_records = list(self.window)
         if not self.grid_columns:
             self._set_columns()
+        self.placeholder = "" if self.shown_records else ("no loaded row has those words" if self.window else "no rows")
         self.set_rows([self._cells(r) for r in self.shown_records])
         if len(self._rendered) > 2 * len(self.window):  # cells of dropped pages go with them
             kept = {id(r) for r in self.window}
@@ -147,48 +153,72 @@ class PagedTable(RowGrid):
 
     # -- loading ----------------------------------------------------------------------------------
 
-    def use(self, pager: Pager, moment: datetime | None = None) -> None:
-        """Show ``pager``'s rows from the start (or from ``moment``): after a new filter or ordering."""
-        self.pager = pager
+    def use(self, source: RowSource, moment: datetime | None = None) -> None:
+        """Show ``source``'s rows from the start (or from ``moment``): after a new filter or ordering."""
+        self.source = source
         self.window = []
         self.more_before = self.more_after = False
         self.load("at" if moment else "first", moment=moment)
+
+    def reread(self) -> None:
+        """Read the rows on screen again, keeping the cursor on its row (after an action, on a timer)."""
+        if self.source is None:
+            return
+        if not self.window:
+            self.load("first")
+            return
+        top = min(self.scroll_offset.y, len(self.shown_records) - 1)
+        anchor = self.shown_records[max(0, top)] if self.shown_records else self.window[0]
+        self.load("around", anchor=anchor, keep=self.current())
 
     @property
     def is_loading(self) -> bool:
         return self.loading_what is not None
 
-    @work(exclusive=True, group="page", exit_on_error=False)
-    async def load(self, how: Load, moment: datetime | None = None) -> None:
-        pager = self.pager
-        if pager is None:
+    def load(self, how: Load, moment: datetime | None = None, anchor: Record | None = None,
+             keep: Record | None = None) -> None:
+        if self.source is None:
             return
         self.loading_what = how
-        if not self.window:
-            self.loading = True
+        if not self.rows:
+            self.placeholder = "loading…"
+        self.post_message(self.Loading(self, how))
+        self._load(self.source, how, moment, anchor, keep)
+
+    @work(exclusive=True, group="page", exit_on_error=False)
+    async def _load(self, source: RowSource, how: Load, moment: datetime | None, anchor: Record | None,
+                    keep: Record | None) -> None:
         try:
-            page = await self._fetch(pager, how, moment)
-        except Exception as exc:  # shown in one place with a hint; the table keeps what it had
-            self.post_message(self.LoadFailed(self, describe_error(exc, self.spec.system)))
-            return
-        finally:
-            self.loading_what = None
-            self.loading = False
-        self._apply(how, page)
+            page = await self._fetch(source, how, moment, anchor)
+        finally:  # a failure reaches the screen's error route; the table keeps what it had
+            if source is self.source:
+                self.loading_what = None
+                if not self.rows:
+                    self.placeholder = ""
+        if source is self.source:
+            self._apply(how, page, keep)
 
-    async def _fetch(self, pager: Pager, how: Load, moment: datetime | None) -> Page:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        failed = failure_of(event)
+        if failed is not None:
+            event.stop()
+            self.post_message(failed)
+
+    async def _fetch(self, source: RowSource, how: Load, moment: datetime | None, anchor: Record | None) -> Page:
         if how == "after" and self.window:
-            return await pager.after(self.window[-1])
+            return await source.after(self.window[-1])
         if how == "before" and self.window:
-            return await pager.before(self.window[0])
+            return await source.before(self.window[0])
         if how == "at" and moment is not None:
-            return await pager.at(moment)
+            return await source.at(moment)
+        if how == "around" and anchor is not None:
+            return await source.around(anchor)
         if how == "last":
-            return await pager.last()
-        return await pager.first()
+            return await source.last()
+        return await source.first()
 
-    def _apply(self, how: Load, page: Page) -> None:
-        limit = WINDOW_PAGES * (self.pager.page_size if self.pager else 100)
+    def _apply(self, how: Load, page: Page, keep: Record | None = None) -> None:
+        limit = WINDOW_PAGES * (self.source.page_size if self.source else 100)
         cursor = self.current()
         if how == "after" and self.window:
             first_new = len(self.window)
@@ -213,12 +243,15 @@ class PagedTable(RowGrid):
         else:
             self.window = list(page.records)
             self.more_before, self.more_after = page.more_before, page.more_after
-            self.redraw(at_index=len(self.window) - 1 if how == "last" else 0, how=how)
+            if how == "around":
+                self.redraw(keep=keep, how=how)
+            else:
+                self.redraw(at_index=len(self.window) - 1 if how == "last" else 0, how=how)
 
     _jump = False
 
     def on_row_grid_highlighted(self, event: RowGrid.Highlighted) -> None:
-        if not event.moved or self.is_loading or self.pager is None or not self.shown_records:
+        if not event.moved or self.is_loading or self.source is None or not self.shown_records:
             return
         # Where the cursor is now, not where the event says: a redraw passes through row 0 on its way.
         row = self.cursor_coordinate.row

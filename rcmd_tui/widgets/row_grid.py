@@ -76,6 +76,19 @@ class RowGrid(ScrollView, can_focus=True):
         self.widths: list[int] = []
         self._lines: dict[int, Strip] = {}
         self._header: Strip | None = None
+        self._placeholder = ""
+
+    @property
+    def placeholder(self) -> str:
+        """What the first line says while there are no rows ("loading…", "no rows")."""
+        return self._placeholder
+
+    @placeholder.setter
+    def placeholder(self, text: str) -> None:
+        if text != self._placeholder:
+            self._placeholder = text
+            if not self.rows:
+                self.refresh()
 
     # -- content ----------------------------------------------------------------------------------
 
@@ -150,6 +163,9 @@ class RowGrid(ScrollView, can_focus=True):
             return self._header.crop_extend(scroll_x, scroll_x + width, self.get_component_rich_style("rowgrid--header"))
         row = scroll_y + y - 1
         if not 0 <= row < len(self.rows):
+            if y == 1 and not self.rows and self._placeholder:
+                return Strip(list(Text(f" {self._placeholder}", style="dim italic").render(self.app.console))).crop_extend(
+                    0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         line = self._lines.get(row)
         if line is None:

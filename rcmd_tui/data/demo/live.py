@@ -17,9 +17,10 @@ from datetime import UTC, datetime
 import psycopg
 
 from rcmd_tui.config import Profile, Timeouts
-from rcmd_tui.data import connections, keystore
+from rcmd_tui.data.crypto import keystore
 from rcmd_tui.data.demo import ordersync_seed, vocab
 from rcmd_tui.data.demo.rcmd_seed import BULL
+from rcmd_tui.data.infra import connections
 
 LIVE_TIMEOUTS = Timeouts(statement_ms=30_000, lock_ms=20_000, idle_in_transaction_ms=60_000)
 

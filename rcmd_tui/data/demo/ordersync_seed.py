@@ -18,12 +18,12 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rcmd_tui.data import crypto
+from rcmd_tui.data.crypto import envelope
 from rcmd_tui.data.demo import vocab
 from rcmd_tui.data.demo.copy import copy_rows
 from rcmd_tui.data.demo.rcmd_seed import month_start, new_uuid
 from rcmd_tui.data.demo.scale import Scale
-from rcmd_tui.data.lookup import email_hash
+from rcmd_tui.data.ordersync.lookup import email_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +54,10 @@ KEY_PLAN = (
 class Sealer:
     """Encrypts a column value under the key version that was current at the row's time."""
 
-    def __init__(self, keys: dict[str, bytes], now: datetime, aad_policy: crypto.AadPolicy) -> None:
+    def __init__(self, keys: dict[str, bytes], now: datetime, aad_policy: envelope.AadPolicy) -> None:
         self.now = now
         self.policy = aad_policy
-        self._ciphers: dict[str, AESGCM] = {k: crypto.cipher_for(v) for k, v in keys.items()}
+        self._ciphers: dict[str, AESGCM] = {k: envelope.cipher_for(v) for k, v in keys.items()}
         self._plan: dict[str, list[tuple[datetime, str]]] = {}
         for key in KEY_PLAN:
             until = now - timedelta(days=key.used_until_days_ago) if key.used_until_days_ago else now + timedelta(days=1)
@@ -76,8 +76,8 @@ class Sealer:
         if value is None:
             return None, None
         key_id = self.key_for(key_type, at)
-        aad = crypto.aad_for(self.policy, table, column, row_id)
-        return crypto.encrypt(self._ciphers[key_id], value, aad), key_id
+        aad = envelope.aad_for(self.policy, table, column, row_id)
+        return envelope.encrypt(self._ciphers[key_id], value, aad), key_id
 
 
 @dataclass
@@ -364,7 +364,7 @@ def _audit(rng: random.Random, scale: Scale, now: datetime, s: Sealer, data: OsD
 
 
 def seed(conn: psycopg.Connection[tuple[object, ...]], keys: dict[str, bytes], scale: Scale, now: datetime,
-         aad_policy: crypto.AadPolicy = "column", rng_seed: int = 11) -> dict[str, int]:
+         aad_policy: envelope.AadPolicy = "column", rng_seed: int = 11) -> dict[str, int]:
     """Fill OrderSync's tables (in the connection's search_path); ``keys`` maps key id to key bytes."""
     rng = random.Random(rng_seed)
     s = Sealer(keys, now, aad_policy)

@@ -13,9 +13,10 @@ import psycopg
 from psycopg import sql
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data import connections, crypto, keystore
+from rcmd_tui.data.crypto import envelope, keystore
 from rcmd_tui.data.demo import ordersync_seed, rcmd_seed
 from rcmd_tui.data.demo.scale import SCALES, Scale
+from rcmd_tui.data.infra import connections
 from rcmd_tui.errors import SeedError
 
 RCMD_REDIS_PATTERNS = ("session:*", "user:sessions:*", "cache:*", "bull:jobs:*", "rate:*", "sse:*", "lock:*",
@@ -88,7 +89,7 @@ def demo_keys(profile: Profile) -> dict[str, bytes]:
     backend = keystore.open_backend(profile.keyring)
     keys = {}
     for key in ordersync_seed.KEY_PLAN:
-        material = crypto.new_key()
+        material = envelope.new_key()
         keystore.store_key(backend, profile.keyring.service, key.key_id, material)
         keys[key.key_id] = material
     return keys

@@ -12,8 +12,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from rcmd_tui.data.decrypt import Decryptor, Field
-from rcmd_tui.data.encrypted_columns import column
+from rcmd_tui.data.crypto.columns import column
+from rcmd_tui.data.crypto.decrypt import Decryptor, Field
 
 
 def normalize_email(email: str) -> str:

@@ -50,7 +50,7 @@ class Applied:
 def load(system: str) -> list[Migration]:
     if system not in SYSTEMS:
         raise MigrationError(f"unknown system {system!r}", f"use one of {', '.join(SYSTEMS)}")
-    folder = resources.files("rcmd_tui.data.migrations") / system
+    folder = resources.files("rcmd_tui.data.infra.migrations") / system
     found: list[Migration] = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)

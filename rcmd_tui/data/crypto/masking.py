@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from rcmd_tui.data.encrypted_columns import FieldKind
+from rcmd_tui.data.crypto.columns import FieldKind
 
 STAR = "*"
 DOT = "•"

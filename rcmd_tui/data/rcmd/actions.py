@@ -9,7 +9,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data.actions import Plan, Privilege, RedisPlan, Statement
+from rcmd_tui.data.actions.plan import Plan, Privilege, RedisCheck, RedisStep, Statement
 
 AUDIT = sql.SQL(
     "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, result) "
@@ -48,16 +48,18 @@ def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Pr
     )
 
 
-def delete_redis_key(key: bytes, kind: str, shown_value: bytes | None, profile: Profile) -> RedisPlan:
-    """Delete one key (a stuck lock, a stale session), if it is still what was shown."""
+def delete_redis_key(key: bytes, kind: str, shown_value: bytes | None, profile: Profile) -> Plan:
+    """Delete one key (a stuck lock, a stale session), if it is still what was shown. The audit row is
+    committed to RCMD's log first; the key is deleted only if it did not change meanwhile."""
     name = key.decode("utf-8", "backslashreplace")
     details = {"key": name, "type": kind}
-    return RedisPlan(
-        title=f"Delete Redis key {name[:60]!r}", key=key, expect_type=kind, expect_value=shown_value,
+    return Plan(
+        system="rcmd", title=f"Delete Redis key {name[:60]!r}", targets=(),
         audit=audit("console.redis.delete", "redis", [name], profile, details),
+        redis=RedisStep(commands=(("UNLINK", key),), checks=(RedisCheck(key, kind, shown_value),)),
         failed_audit=Statement(AUDIT_FAILED, ("console.redis.delete", "redis", Jsonb({"console_role": profile.role,
                                                                                    "profile": profile.name, **details}), [name])),
-        commands=(("UNLINK", key),), typed="delete",
+        privileges=(Privilege("audit_logs", "INSERT"),), typed="delete",
     )
 
 

@@ -22,7 +22,7 @@ import redis.exceptions
 from psycopg import conninfo, sql
 
 from rcmd_tui.config import PgTarget, Profile, Timeouts
-from rcmd_tui.data.redact import redact
+from rcmd_tui.data.infra.redact import redact
 from rcmd_tui.errors import TargetError
 
 APPLICATION_NAME = "rcmd-tui"

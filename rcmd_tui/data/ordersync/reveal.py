@@ -16,10 +16,10 @@ import psycopg_pool
 from psycopg import sql
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data import ordersync_audit
-from rcmd_tui.data.connections import write_transaction
-from rcmd_tui.data.decrypt import Decryptor, Field, Plain
-from rcmd_tui.data.encrypted_columns import EncryptedColumn, FieldKind, of_table
+from rcmd_tui.data.crypto.columns import EncryptedColumn, FieldKind, of_table
+from rcmd_tui.data.crypto.decrypt import Decryptor, Field, Plain
+from rcmd_tui.data.infra.connections import write_transaction
+from rcmd_tui.data.ordersync import audit as ordersync_audit
 from rcmd_tui.errors import RcmdError
 
 MIN_REASON = 4

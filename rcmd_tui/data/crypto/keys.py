@@ -21,11 +21,12 @@ import psycopg
 from psycopg import sql
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data import crypto, ordersync_audit
-from rcmd_tui.data.connections import write_transaction_sync
-from rcmd_tui.data.decrypt import KEY_INFO_SQL, Decryptor, Failure, FailureKind, KeyInfo, Plain, key_catalog
-from rcmd_tui.data.encrypted_columns import COLUMNS, EncryptedColumn
-from rcmd_tui.data.keystore import KeyringUnavailable, KeyStore
+from rcmd_tui.data.crypto import envelope
+from rcmd_tui.data.crypto.columns import COLUMNS, EncryptedColumn
+from rcmd_tui.data.crypto.decrypt import KEY_INFO_SQL, Decryptor, Failure, FailureKind, KeyInfo, Plain, key_catalog
+from rcmd_tui.data.crypto.keystore import KeyringUnavailable, KeyStore
+from rcmd_tui.data.infra.connections import write_transaction_sync
+from rcmd_tui.data.ordersync import audit as ordersync_audit
 from rcmd_tui.errors import RcmdError
 
 EXPORT_FORMAT = "rcmd-tui-keys/1"
@@ -104,7 +105,7 @@ def generate(conn: psycopg.Connection[Any], profile: Profile, store: KeyStore, k
     if store.get(key_id) is not None:
         raise KeyOperationError(f"the keyring already holds {key_id!r} but encryption_keys does not",
                                 "import or delete that entry first: a key is never overwritten")
-    store.put(key_id, crypto.new_key())
+    store.put(key_id, envelope.new_key())
     status = "ACTIVE" if activate else "ROTATING"
     try:
         with write_transaction_sync(conn, profile.timeouts.lock_ms):
@@ -176,7 +177,7 @@ def read_export(path: Path) -> list[ExportedKey]:
             material = base64.b64decode(str(entry.get("key", "")), validate=True) if isinstance(entry, dict) else b""
         except (binascii.Error, ValueError):
             material = b""
-        if not isinstance(key_id, str) or not key_id or len(material) != crypto.KEY_BYTES:
+        if not isinstance(key_id, str) or not key_id or len(material) != envelope.KEY_BYTES:
             raise KeyOperationError(f"{path}: entry {i + 1} is not a key id with a base64 32-byte key", "re-export the keys")
         keys.append(ExportedKey(key_id, material))
     return keys

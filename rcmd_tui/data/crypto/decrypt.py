@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rcmd_tui.data import crypto
-from rcmd_tui.data.encrypted_columns import COLUMNS, EncryptedColumn
-from rcmd_tui.data.keystore import KeyringUnavailable, KeyStore
+from rcmd_tui.data.crypto import envelope
+from rcmd_tui.data.crypto.columns import COLUMNS, EncryptedColumn
+from rcmd_tui.data.crypto.keystore import KeyringUnavailable, KeyStore
 
 PLAIN_PREFIX = "plain:"  # key ids such as plain:trigger mark values written unencrypted (seed-deviations O11)
 RetiredPolicy = Literal["flag", "refuse"]
@@ -72,7 +72,7 @@ def key_catalog(rows: Iterable[Sequence[Any]]) -> dict[str, KeyInfo]:
 
 
 class Decryptor:
-    def __init__(self, keys: KeyStore, catalog: Mapping[str, KeyInfo], aad_policy: crypto.AadPolicy = "column",
+    def __init__(self, keys: KeyStore, catalog: Mapping[str, KeyInfo], aad_policy: envelope.AadPolicy = "column",
                  retired: RetiredPolicy = "flag") -> None:
         self.keys = keys
         self.catalog = dict(catalog)
@@ -99,7 +99,7 @@ class Decryptor:
                                                             f"{self.keys.settings.service!r}")
         if not material:
             return Failure(FailureKind.KEY_MISSING, key_id, f"keyring entry {key_id!r} is not a base64 32-byte key")
-        cipher = crypto.cipher_for(material)
+        cipher = envelope.cipher_for(material)
         self._ciphers[key_id] = cipher
         return cipher
 
@@ -124,34 +124,34 @@ class Decryptor:
         if isinstance(cipher, Failure):
             return cipher
         try:
-            envelope = crypto.parse(ciphertext)
-        except crypto.MalformedEnvelope as exc:
+            sealed = envelope.parse(ciphertext)
+        except envelope.MalformedEnvelope as exc:
             return Failure(FailureKind.MALFORMED, key_id, str(exc))
         expected = self._aad(column, row_id, self.aad_policy)
-        plain = _open(cipher, envelope, expected)
+        plain = _open(cipher, sealed, expected)
         if plain is None:
-            return self._why_not(cipher, envelope, column, row_id, key_id)
+            return self._why_not(cipher, sealed, column, row_id, key_id)
         try:
             text = plain.decode("utf-8")
         except UnicodeDecodeError:
             return Failure(FailureKind.MALFORMED, key_id, "decrypted bytes are not UTF-8 text")
         return Plain(text, key_id, retired=info.status == "RETIRED")
 
-    def _aad(self, column: EncryptedColumn, row_id: object, policy: crypto.AadPolicy) -> bytes | None:
+    def _aad(self, column: EncryptedColumn, row_id: object, policy: envelope.AadPolicy) -> bytes | None:
         if policy == "row" and row_id is None:
             policy = "column"
-        return crypto.aad_for(policy, column.table, column.name, row_id)
+        return envelope.aad_for(policy, column.table, column.name, row_id)
 
-    def _why_not(self, cipher: AESGCM, envelope: crypto.Envelope, column: EncryptedColumn, row_id: object,
+    def _why_not(self, cipher: AESGCM, sealed: envelope.Envelope, column: EncryptedColumn, row_id: object,
                  key_id: str) -> Failure:
         expected = self._aad(column, row_id, self.aad_policy)
         candidates: list[tuple[bytes | None, str]] = [(None, "no associated data")]
         for other in COLUMNS:
-            candidates.append((crypto.aad_for("column", other.table, other.name), f"{other.label}"))
+            candidates.append((envelope.aad_for("column", other.table, other.name), f"{other.label}"))
             if row_id is not None and other.table == column.table:
-                candidates.append((crypto.aad_for("row", other.table, other.name, row_id), f"{other.label} of this row"))
+                candidates.append((envelope.aad_for("row", other.table, other.name, row_id), f"{other.label} of this row"))
         for aad, bound_to in candidates:
-            if aad != expected and _open(cipher, envelope, aad) is not None:
+            if aad != expected and _open(cipher, sealed, aad) is not None:
                 return Failure(FailureKind.AAD_MISMATCH, key_id,
                                f"the ciphertext is bound to {bound_to}, not to {column.label} under the "
                                f"{self.aad_policy!r} policy")
@@ -165,14 +165,14 @@ class Decryptor:
         return [self.row(columns, r) for r in rows]
 
 
-def _open(cipher: AESGCM, envelope: crypto.Envelope, aad: bytes | None) -> bytes | None:
+def _open(cipher: AESGCM, sealed: envelope.Envelope, aad: bytes | None) -> bytes | None:
     try:
-        return cipher.decrypt(envelope.nonce, envelope.ciphertext_and_tag, aad)
+        return cipher.decrypt(sealed.nonce, sealed.ciphertext_and_tag, aad)
     except Exception:  # InvalidTag, and anything odd a hostile value provokes: a typed failure upstream
         return None
 
 
-async def open_decryptor(pool: Any, keys: KeyStore, aad_policy: crypto.AadPolicy = "column",
+async def open_decryptor(pool: Any, keys: KeyStore, aad_policy: envelope.AadPolicy = "column",
                          retired: RetiredPolicy = "flag") -> Decryptor:
     """A decryptor for one OrderSync database: its key catalogue read now, keys fetched on first use."""
     async with pool.connection() as conn:

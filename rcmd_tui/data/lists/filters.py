@@ -3,25 +3,30 @@
     field=value  field!=value  field~text  field>value  field<value
     since:2h  until:2026-05-01  between:2026-05-01..2026-05-31  between:7d..2d
     status:failed            (a shorthand the list defines)
-    anything else            free text, matched against the rows already loaded
+    anything else            free text (a table: the rows already loaded; a snapshot: all of it;
+                             Redis keys: the SCAN glob)
 
-Values go to the server as parameters; only our own column names and fixed expressions become SQL.
-Quoting follows the shell: action="LOGIN FAILED". Times without a zone are UTC.
+Each term compiles twice: to SQL with bound parameters (for a table) and to a predicate on records (for a
+snapshot or Redis keys, filtered in memory). Values go to the server as parameters; only our own column
+names and fixed expressions become SQL. Quoting follows the shell: action="LOGIN FAILED". Times without a
+zone are UTC.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import shlex
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg import sql
 
-from rcmd_tui.data.listing import FilterField, Kind, ListSpec, Shorthand
+from rcmd_tui.data.lists.spec import FilterField, Kind, ListSpec, Record, Shorthand
 from rcmd_tui.errors import RcmdError
 
 _DURATION = re.compile(r"^(\d+)(s|m|h|d|w|mo|y)$")
@@ -36,18 +41,34 @@ class FilterError(RcmdError):
     title = "Filter"
 
 
+Test = Callable[[Record], bool]
+
+
+def _always(_record: Record) -> bool:
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """A compiled filter: a WHERE fragment with its parameters, and the free-text words."""
+    """A compiled filter: a WHERE fragment with its parameters, the same terms as a predicate on records,
+    and the free-text words."""
 
     text: str
     where: sql.Composable
     params: tuple[Any, ...]
     words: tuple[str, ...] = ()
+    tests: tuple[Test, ...] = field(default=(), compare=False)
 
     @property
     def is_empty(self) -> bool:
         return not self.params and not self.words and self.where == EVERYTHING
+
+    @property
+    def has_terms(self) -> bool:
+        return self.where is not EVERYTHING
+
+    def test(self, record: Record) -> bool:
+        return all(t(record) for t in self.tests)
 
 
 EVERYTHING = sql.SQL("TRUE")
@@ -130,6 +151,68 @@ def _clause(f: FilterField, op: str, value: Any, raw: str) -> tuple[sql.Composab
     return sql.SQL("{} {} %s").format(col, sql.SQL(op)), [value]
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _same(f: FilterField, have: Any, want: Any) -> bool:
+    if have is None:
+        return False
+    if f.kind is Kind.INET:
+        try:
+            return ipaddress.ip_address(str(have).split("/")[0]) in ipaddress.ip_network(str(want), strict=False)
+        except ValueError:
+            return False
+    if f.kind in (Kind.UUID, Kind.TEXT, Kind.ENUM):
+        return _text(have) == _text(want)
+    return bool(have == want)
+
+
+def _test(f: FilterField, op: str, value: Any, raw: str) -> Test:
+    """The term as a predicate on records: what a snapshot or Redis keys filter in memory."""
+    name = f.column
+    if op == "~":
+        needle = raw.lower()
+        return lambda r: r.get(name) is not None and needle in _text(r.get(name)).lower()
+    if f.kind is Kind.UUID and f.resolve is not None:
+        try:
+            value = uuid.UUID(raw)
+        except ValueError:
+            value = raw  # a name: matched against the value as shown (no look-up in memory)
+    if op in ("=", "!="):
+        negate = op == "!="
+        return lambda r: _same(f, r.get(name), value) is not negate
+    compare: dict[str, Callable[[Any, Any], bool]] = {">": lambda a, b: a > b, "<": lambda a, b: a < b,
+                                                      ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
+    check = compare[op]
+    return lambda r: r.get(name) is not None and check(r.get(name), value)
+
+
+def _time_test(spec: ListSpec, start: datetime | None, end: datetime | None) -> Test:
+    name = spec.time_column or ""
+
+    def test(r: Record) -> bool:
+        moment = r.get(name)
+        return moment is not None and (start is None or moment >= start) and (end is None or moment < end)
+
+    return test
+
+
+def _shorthand_test(s: Shorthand, values: tuple[str, ...]) -> Test:
+    wanted = {v.lower() for v in values}
+
+    def test(r: Record) -> bool:
+        have = r.get(s.column)
+        text = ("true" if have else "false") if isinstance(have, bool) else _text(have).lower()
+        return text in wanted
+
+    return test
+
+
 def _time_clause(spec: ListSpec, word: str, raw: str, now: datetime) -> tuple[sql.Composable, list[Any]]:
     if spec.time_column is None:
         raise FilterError(f"{word}:{raw}: this list has no time column", "filter on a field instead")
@@ -171,6 +254,7 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
     clauses: list[sql.Composable] = []
     params: list[Any] = []
     words: list[str] = []
+    tests: list[Test] = []
     for token in tokens:
         m = _FIELD.match(token)
         colon = _WORD_COLON.match(token)
@@ -181,23 +265,33 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
                 raise FilterError(f"{token}: this list has no field {name!r}", f"filter on one of: {known(spec)}")
             if not raw and op != "=":
                 raise FilterError(f"{token}: no value after {op}", f"type a value, e.g. {name}{op}…")
-            clause, values = _clause(f, op, _value(f, raw, op), raw)
+            value = _value(f, raw, op)
+            clause, values = _clause(f, op, value, raw)
+            tests.append(_test(f, op, value, raw))
         elif colon and colon.group(1) in TIME_WORDS:
             clause, values = _time_clause(spec, colon.group(1), colon.group(2), now)
+            word = colon.group(1)
+            tests.append(_time_test(spec, values[0] if word != "until" else None,
+                                    values[-1] if word != "since" else None))
         elif colon and colon.group(1) in shorthands:
             clause, values = _shorthand(shorthands[colon.group(1)], colon.group(2))
+            tests.append(_shorthand_test(shorthands[colon.group(1)], tuple(values[0])))
         elif colon and colon.group(1) in fields:
             f = fields[colon.group(1)]
-            clause, values = _clause(f, "=", _value(f, colon.group(2), "="), colon.group(2))
-        elif colon and not colon.group(2).startswith("/"):  # a URL-ish word stays free text
+            value = _value(f, colon.group(2), "=")
+            clause, values = _clause(f, "=", value, colon.group(2))
+            tests.append(_test(f, "=", value, colon.group(2)))
+        elif colon and spec.source.words != "glob" and not colon.group(2).startswith("/"):  # a URL-ish word stays free text
             raise FilterError(f"{token}: this list has no {colon.group(1)}:", f"filter on one of: {known(spec)}")
         else:
             words.append(token)
             continue
         clauses.append(sql.SQL("({})").format(clause))
         params += values
+    if spec.source.words == "glob" and len(words) > 1:
+        raise FilterError(f"{' '.join(words)}: one glob pattern, not {len(words)} words", "e.g. bull:* or session:*")
     where: sql.Composable = sql.SQL(" AND ").join(clauses) if clauses else EVERYTHING
-    return Filter(text.strip(), where, tuple(params), tuple(words))
+    return Filter(text.strip(), where, tuple(params), tuple(words), tuple(tests))
 
 
 def matches_words(words: tuple[str, ...], cells: list[str]) -> bool:

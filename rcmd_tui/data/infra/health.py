@@ -14,9 +14,9 @@ import redis.asyncio
 import redis.exceptions
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data import connections
-from rcmd_tui.data.decrypt import KEY_INFO_SQL, Decryptor, FailureKind, key_catalog
-from rcmd_tui.data.keystore import KeyStore
+from rcmd_tui.data.crypto.decrypt import KEY_INFO_SQL, Decryptor, FailureKind, key_catalog
+from rcmd_tui.data.crypto.keystore import KeyStore
+from rcmd_tui.data.infra import connections
 from rcmd_tui.errors import TargetError
 
 PG_HEALTH_SQL = """

@@ -1,32 +1,23 @@
-"""Browsing RCMD's Redis: keys by SCAN (never KEYS), and a bounded preview of one key's value.
+"""Browsing RCMD's Redis: each key's type and TTL (an enricher of the key list, which SCANs), and a bounded
+preview of one key's value.
 
 Keys and values stay bytes (they need not be UTF-8); the screen makes them inert. Every read is bounded:
-SCAN with COUNT, values by range or by *SCAN, so a huge list or hash never comes over whole.
+values by range or by *SCAN, so a huge list or hash never comes over whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import redis.asyncio
 
-SCAN_COUNT = 500
+from rcmd_tui.data.lists.enrich import GONE, Command, RedisPipeline, Row
+
 PREVIEW_ITEMS = 200
 PREVIEW_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class RedisKey:
-    name: bytes
-    type: str
-    ttl_ms: int | None  # None: no expiry
-
-
-@dataclass(frozen=True, slots=True)
-class KeyPage:
-    keys: tuple[RedisKey, ...]
-    cursor: int  # 0: the scan is complete
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +40,21 @@ def _b(value: object) -> bytes:
     return str(value).encode()
 
 
-async def scan_keys(client: redis.asyncio.Redis, cursor: int = 0, match: str | None = None,
-                    count: int = SCAN_COUNT) -> KeyPage:
-    """One SCAN step (which may return no keys and a non-zero cursor), with each key's type and expiry."""
-    next_cursor, names = await client.scan(cursor=cursor, match=match, count=count)
-    if not names:
-        return KeyPage((), int(next_cursor))
-    async with client.pipeline(transaction=False) as pipe:
-        for name in names:
-            pipe.type(name)
-            pipe.pttl(name)
-        answers = await pipe.execute()
-    keys = []
-    for i, name in enumerate(names):
-        kind, ttl = _text(answers[2 * i]), int(answers[2 * i + 1])
-        if kind == "none":
-            continue  # expired between SCAN and TYPE
-        keys.append(RedisKey(_b(name), kind, ttl if ttl >= 0 else None))
-    return KeyPage(tuple(sorted(keys, key=lambda k: k.name)), int(next_cursor))
+def _key_state_commands(row: Row) -> list[Command]:
+    return [("TYPE", row["key"]), ("PTTL", row["key"])]
+
+
+def _key_state(row: Row, replies: Sequence[Any]) -> Row:
+    kind = _text(replies[0]) if replies[0] is not None else "none"
+    ttl = int(replies[1]) if replies[1] is not None else -1
+    if kind == "none":
+        return {GONE: True}  # expired between SCAN and TYPE
+    return {"type": kind, "ttl": timedelta(milliseconds=ttl) if ttl >= 0 else None}
+
+
+# A key's type and expiry: one pipeline per page of keys.
+KEY_STATE = RedisPipeline(("key",), ("type", "ttl"), _key_state_commands, _key_state)
+TYPES = ("string", "hash", "list", "set", "zset", "stream")
 
 
 async def read_value(client: redis.asyncio.Redis, key: bytes, limit: int = PREVIEW_ITEMS) -> RedisValue:

@@ -1,4 +1,4 @@
-"""Keyset pagination over a :class:`ListSpec`: a page after a row, before a row, or at a moment in time.
+"""Keyset pagination over a table view: a page after a row, before a row, or at a moment in time.
 
 Every page is one indexed range scan of ``limit`` rows, however deep it is: no OFFSET, no count.
 Totals are estimates from the planner (per partition for a partitioned table); an exact count is a
@@ -7,61 +7,42 @@ separate, explicit request that the statement timeout still bounds.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import psycopg_pool
 from psycopg import sql
 
-from rcmd_tui.data.decrypt import Decryptor
-from rcmd_tui.data.filters import NO_FILTER, Filter
-from rcmd_tui.data.listing import Column, ListSpec, Ordering, Record
+from rcmd_tui.data.lists.enrich import needed_fields
+from rcmd_tui.data.lists.filters import NO_FILTER, Filter
+from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, assemble
+from rcmd_tui.data.lists.spec import ListSpec, Ordering, Record, Table
 
-PAGE_SIZE = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    records: tuple[Record, ...]
-    more_after: bool  # another page follows in the ordering's direction
-    more_before: bool  # rows precede the first one (known when paging backward or jumping)
-
-
-@dataclass(frozen=True, slots=True)
-class Estimate:
-    rows: int
-    exact: bool
-    source: str  # "planner statistics", "planner estimate for this filter", "count(*)"
+if TYPE_CHECKING:
+    from rcmd_tui.data.infra.services import Services
 
 
 def _select_list(spec: ListSpec) -> tuple[sql.Composable, tuple[str, ...]]:
     parts: list[sql.Composable] = []
     names: list[str] = []
     for name in spec.selected():
-        col = _column_or_none(spec, name)
-        if col is not None and col.encrypted is not None:
-            enc = col.encrypted
-            parts += [sql.Identifier(enc.ciphertext_column), sql.Identifier(enc.key_id_column)]
-            names += [enc.ciphertext_column, enc.key_id_column]
-            continue
+        col = spec.column_or_none(name)
+        if col is not None and not col.selected:
+            continue  # an enricher provides it
         if col is not None and col.expr is not None:
             parts.append(sql.SQL("{} AS {}").format(sql.SQL(col.expr), sql.Identifier(name)))
         else:
             parts.append(sql.Identifier(name))
         names.append(name)
+    for name in needed_fields(spec):
+        if name not in names:
+            parts.append(sql.Identifier(name))
+            names.append(name)
     return sql.SQL(", ").join(parts), tuple(names)
-
-
-def _column_or_none(spec: ListSpec, name: str) -> Column | None:
-    try:
-        return spec.column(name)
-    except KeyError:
-        return None
 
 
 def _keyset(ordering: Ordering, forward: bool, inclusive: bool = False) -> sql.Composable:
@@ -102,55 +83,54 @@ def offset_query(spec: ListSpec, ordering: Ordering, flt: Filter, offset: int, l
     return query, list(flt.params)
 
 
-class Pager:
-    """Pages of one list under one ordering and filter. Safe to share between workers: no cursor state."""
+def at_query(spec: ListSpec, ordering: Ordering, flt: Filter, moment: datetime, limit: int) -> tuple[sql.Composed, list[Any]]:
+    lead = ordering.columns[0]
+    if lead != spec.time_column:
+        raise ValueError(f"ordering {ordering.name} does not lead with the time column")
+    where = sql.SQL("{} AND {} {} %s").format(flt.where, sql.Identifier(lead), sql.SQL("<=" if ordering.descending else ">="))
+    return page_query(spec, ordering, Filter(flt.text, where, (*flt.params, moment), flt.words), None, limit)
 
-    def __init__(self, pool: psycopg_pool.AsyncConnectionPool[Any], spec: ListSpec, ordering: Ordering | None = None,
-                 flt: Filter = NO_FILTER, page_size: int = PAGE_SIZE, decryptor: Decryptor | None = None) -> None:
-        self.pool = pool
+
+class KeysetSource:
+    """Pages of one table view under one ordering and filter. Safe to share between workers: no cursor state."""
+
+    def __init__(self, services: Services, spec: ListSpec, ordering: Ordering | None = None, flt: Filter = NO_FILTER,
+                 page_size: int = PAGE_SIZE) -> None:
+        if not isinstance(spec.source, Table):
+            raise TypeError(f"{spec.title} is not a table view")
+        self.services = services
         self.spec = spec
         self.ordering = ordering or spec.ordering()
         self.filter = flt
         self.page_size = page_size
-        self.decryptor = decryptor
         self._names = _select_list(spec)[1]
+
+    @property
+    def pool(self) -> psycopg_pool.AsyncConnectionPool[Any]:
+        return self.services.reader(self.spec.system)
+
+    @property
+    def can_jump(self) -> bool:
+        return self.spec.time_column is not None
+
+    @property
+    def note(self) -> str:
+        return ""
 
     async def _fetch(self, query: sql.Composed, params: list[Any]) -> list[tuple[Any, ...]]:
         async with self.pool.connection() as conn:
             cur = await conn.execute(query, params)
-            rows = await cur.fetchall()
-        return [tuple(r) for r in rows]
+            rows: list[tuple[Any, ...]] = await cur.fetchall()
+        return rows
 
-    def records(self, rows: list[tuple[Any, ...]]) -> list[Record]:
-        encrypted = [c for c in self.spec.columns if c.encrypted is not None]
-        if not encrypted:
-            names = self._names
-            key_at = [names.index(c) for c in self.ordering.columns]
-            positions = {n: i for i, n in enumerate(names)}
-            return [Record(r, names, tuple(r[i] for i in key_at), positions) for r in rows]
-        return self._decrypted(rows, encrypted)
-
-    def _decrypted(self, rows: list[tuple[Any, ...]], encrypted: list[Column]) -> list[Record]:
-        by_name = [dict(zip(self._names, r, strict=True)) for r in rows]
-        enc_cols = [c.encrypted for c in encrypted if c.encrypted is not None]
-        fields = self.decryptor.page(enc_cols, by_name) if self.decryptor else [dict.fromkeys(c.name for c in enc_cols) for _ in rows]
-        names = self.spec.selected()
-        positions = {n: i for i, n in enumerate(names)}
-        out = []
-        for row, plain in zip(by_name, fields, strict=True):
-            values = tuple(plain.get(n) if n in plain else row.get(n) for n in names)
-            out.append(Record(values, names, tuple(row[c] for c in self.ordering.columns), positions))
-        return out
+    async def records(self, rows: Sequence[Sequence[Any]]) -> list[Record]:
+        return await assemble(self.spec, self.ordering, self.services, self._names, rows)
 
     async def _page(self, after: Sequence[Any] | None, forward: bool, inclusive: bool = False) -> Page:
         query, params = page_query(self.spec, self.ordering, self.filter, after, self.page_size + 1, forward, inclusive)
         rows = await self._fetch(query, params)
         more = len(rows) > self.page_size
-        rows = rows[: self.page_size]
-        if self.decryptor is not None and any(c.encrypted for c in self.spec.columns):
-            records = await asyncio.to_thread(self.records, rows)  # the keyring may block
-        else:
-            records = self.records(rows)
+        records = await self.records(rows[: self.page_size])
         if forward:
             return Page(tuple(records), more_after=more, more_before=after is not None)
         return Page(tuple(reversed(records)), more_after=after is not None, more_before=more)
@@ -167,20 +147,14 @@ class Pager:
     async def before(self, record: Record) -> Page:
         return await self._page(record.sort_key, False)
 
+    async def around(self, record: Record) -> Page:
+        return await self._page(record.sort_key, True, inclusive=True)
+
     async def at(self, moment: datetime) -> Page:
         """The page starting at ``moment`` (the ordering must lead with the time column)."""
-        rows = await self._fetch(*self.at_query(self.spec, self.ordering, self.filter, moment, self.page_size + 1))
+        rows = await self._fetch(*at_query(self.spec, self.ordering, self.filter, moment, self.page_size + 1))
         more = len(rows) > self.page_size
-        page = self.records(rows[: self.page_size])
-        return Page(tuple(page), more_after=more, more_before=True)
-
-    @staticmethod
-    def at_query(spec: ListSpec, ordering: Ordering, flt: Filter, moment: datetime, limit: int) -> tuple[sql.Composed, list[Any]]:
-        lead = ordering.columns[0]
-        if lead != spec.time_column:
-            raise ValueError(f"ordering {ordering.name} does not lead with the time column")
-        where = sql.SQL("{} AND {} {} %s").format(flt.where, sql.Identifier(lead), sql.SQL("<=" if ordering.descending else ">="))
-        return page_query(spec, ordering, Filter(flt.text, where, (*flt.params, moment), flt.words), None, limit)
+        return Page(tuple(await self.records(rows[: self.page_size])), more_after=more, more_before=True)
 
     async def estimate(self) -> Estimate:
         if self.filter.where is NO_FILTER.where:
@@ -210,3 +184,16 @@ class Pager:
         query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(sql.Identifier(self.spec.table), self.filter.where)
         rows = await self._fetch(query, list(self.filter.params))
         return Estimate(int(rows[0][0]), exact=True, source="count(*)")
+
+    async def batches(self, size: int) -> AsyncGenerator[Sequence[Record], None]:
+        """Through a server-side cursor, so memory stays flat however many rows match."""
+        query, params = page_query(self.spec, self.ordering, self.filter, None, None)
+        async with self.pool.connection() as conn, conn.transaction():
+            cursor = conn.cursor(name=f"rcmd_tui_batches_{uuid.uuid4().hex[:8]}")
+            await cursor.execute(query, params)
+            while True:
+                rows = await cursor.fetchmany(size)
+                if not rows:
+                    break
+                yield await self.records(rows)
+            await cursor.close()

@@ -1,5 +1,5 @@
-"""Export every row of a list that matches its filter, streamed through a server-side cursor so memory
-stays flat however many rows there are. Encrypted fields are exported masked, never in clear.
+"""Export every row of a list that matches its filter, streamed from its row source so memory stays flat
+however many rows there are. Encrypted fields are exported masked, never in clear.
 
 The file is written as NAME.partial and renamed when complete; a cancelled or failed export leaves
 nothing behind. It is created 0600: audit trails and user lists are not for every local account.
@@ -7,21 +7,18 @@ nothing behind. It is created 0600: audit trails and user lists are not for ever
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import csv
 import json
 import os
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from rcmd_tui.data.decrypt import Failure, Plain
-from rcmd_tui.data.listing import ListSpec, Record
-from rcmd_tui.data.masking import mask
-from rcmd_tui.data.pager import Pager, page_query
+from rcmd_tui.data.lists.format import typed
+from rcmd_tui.data.lists.sources import RowSource
+from rcmd_tui.data.lists.spec import ListSpec, Record
 from rcmd_tui.errors import RcmdError
 
 Format = Literal["csv", "json"]
@@ -41,19 +38,7 @@ class ExportResult:
 
 
 def exported(spec: ListSpec, name: str, value: Any) -> Any:
-    """A JSON-ready value: masked if encrypted, ISO 8601 for times, structure kept for JSON columns."""
-    column = spec.column(name)
-    if isinstance(value, Failure):
-        return f"<{value.kind.value}>"
-    if isinstance(value, Plain):
-        if column.encrypted is not None and not value.unencrypted:
-            return mask(column.encrypted.kind, value.text)
-        return value.text
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, str | int | float | bool | dict | list) or value is None:
-        return value
-    return str(value)
+    return typed(spec.column(name), value)
 
 
 def csv_cell(value: Any) -> str:
@@ -64,7 +49,9 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-class _Writer:
+class RowWriter:
+    """CSV (a header of labels) or a JSON array of objects (field names as keys, typed values)."""
+
     def __init__(self, out: IO[str], fmt: Format, spec: ListSpec, columns: Sequence[str]) -> None:
         self.out, self.fmt, self.spec, self.columns = out, fmt, spec, list(columns)
         self.first = True
@@ -72,7 +59,7 @@ class _Writer:
             self.csv = csv.writer(out)
             self.csv.writerow([spec.column(c).label for c in self.columns])
         else:
-            out.write("[\n")
+            out.write("[")
 
     def rows(self, records: Sequence[Record]) -> None:
         for r in records:
@@ -80,20 +67,19 @@ class _Writer:
             if self.fmt == "csv":
                 self.csv.writerow([csv_cell(v) for v in values])
             else:
-                self.out.write(("" if self.first else ",\n") + json.dumps(dict(zip(self.columns, values, strict=True)),
-                                                                        ensure_ascii=False, default=str))
+                self.out.write(("\n" if self.first else ",\n") + json.dumps(dict(zip(self.columns, values, strict=True)),
+                                                                           ensure_ascii=False, default=str))
                 self.first = False
 
     def close(self) -> None:
         if self.fmt == "json":
-            self.out.write("\n]\n")
+            self.out.write("\n]\n" if not self.first else "]\n")
 
 
-async def export(pager: Pager, columns: Sequence[str], path: Path, fmt: Format,
+async def export(source: RowSource, columns: Sequence[str], path: Path, fmt: Format,
                  progress: Callable[[int], None] = lambda _n: None, cancelled: Callable[[], bool] = lambda: False,
                  batch: int = BATCH) -> ExportResult:
     partial = path.with_name(path.name + ".partial")
-    query, params = page_query(pager.spec, pager.ordering, pager.filter, None, None)
     written = 0
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,19 +88,14 @@ async def export(pager: Pager, columns: Sequence[str], path: Path, fmt: Format,
         raise ExportError(f"cannot write {path}: {exc.strerror}", "choose a directory you may write to") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            writer = _Writer(out, fmt, pager.spec, columns)
-            async with pager.pool.connection() as conn, conn.transaction():
-                cursor = conn.cursor(name=f"rcmd_tui_export_{uuid.uuid4().hex[:8]}")
-                await cursor.execute(query, params)
-                while not cancelled():
-                    rows = [tuple(r) for r in await cursor.fetchmany(batch)]
-                    if not rows:
-                        break
-                    records = await asyncio.to_thread(pager.records, rows) if pager.decryptor else pager.records(rows)
+            writer = RowWriter(out, fmt, source.spec, columns)
+            async with contextlib.aclosing(source.batches(batch)) as batches:
+                async for records in batches:
                     writer.rows(records)
-                    written += len(rows)
+                    written += len(records)
                     progress(written)
-                await cursor.close()
+                    if cancelled():
+                        break
             writer.close()
         if cancelled():
             partial.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""One action model: plans that are shown, re-checked, audited and run."""

@@ -1,0 +1,1 @@
+"""Encrypted fields: the envelope, decryption, the key store and key management, masking."""

@@ -1,0 +1,1 @@
+"""Infrastructure: connections, servers, migrations, health, the console's services."""

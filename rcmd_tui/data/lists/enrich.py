@@ -1,0 +1,148 @@
+"""Enrichers: what a page needs beyond its query, fetched once per page, batched.
+
+A row source reads a page (SQL, a snapshot, SCAN), turns its rows into dicts and hands them to each of the
+view's enrichers in turn; an enricher reads the fields it ``needs`` and fills the ones it ``provides``. One
+page costs one extra round trip per enricher, never one per row:
+
+- :class:`Decrypt` (added to every view with encrypted columns): plaintext or a typed failure per field,
+  from keys held in memory (the keyring is asked once per key, off the event loop).
+- :class:`Lookup`: ids to names with one ``= ANY(%s)`` query (user id -> username).
+- :class:`RedisPipeline`: Redis state per row in one pipeline (a session key's TTL, a job's Bull state,
+  a key's type).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from psycopg import sql
+
+from rcmd_tui.data.crypto.columns import EncryptedColumn
+
+if TYPE_CHECKING:
+    from rcmd_tui.data.infra.services import Services
+    from rcmd_tui.data.lists.spec import ListSpec
+
+Row = dict[str, Any]
+GONE = "__gone__"  # an enricher sets it on a row that vanished since it was read (a key expired after SCAN)
+
+
+class Enricher(Protocol):
+    @property
+    def needs(self) -> tuple[str, ...]: ...  # fields the page must carry for it (added to the query)
+
+    @property
+    def provides(self) -> tuple[str, ...]: ...
+
+    async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decrypt:
+    columns: tuple[EncryptedColumn, ...]
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        names = [n for c in self.columns for n in (c.ciphertext_column, c.key_id_column)]
+        return tuple(dict.fromkeys([*names, *(c.id_column for c in self.columns)]))
+
+    @property
+    def provides(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
+        if not rows:
+            return
+        decryptor = await services.decryptor(spec.system)
+        # Off the event loop: the first use of a key may wait on the keyring.
+        fields = await asyncio.to_thread(decryptor.page, self.columns, rows)
+        for row, plain in zip(rows, fields, strict=True):
+            row.update(plain)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """``provides`` = the name for ``key``'s id, from ``table``: ``SELECT id, name FROM table WHERE id = ANY(ids)``."""
+
+    key: str
+    provides_field: str
+    table: str
+    name_column: str
+    id_column: str = "id"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.key,)
+
+    @property
+    def provides(self) -> tuple[str, ...]:
+        return (self.provides_field,)
+
+    async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
+        ids = list({r[self.key] for r in rows if r.get(self.key) is not None})
+        names: dict[Any, Any] = {}
+        if ids:
+            query = sql.SQL("SELECT {}, {} FROM {} WHERE {} = ANY(%s)").format(
+                sql.Identifier(self.id_column), sql.Identifier(self.name_column), sql.Identifier(self.table),
+                sql.Identifier(self.id_column))
+            async with services.reader(spec.system).connection() as conn:
+                names = {r[0]: r[1] for r in await (await conn.execute(query, [ids])).fetchall()}
+        for r in rows:
+            r[self.provides_field] = names.get(r.get(self.key))
+
+
+Command = tuple[bytes | str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RedisPipeline:
+    """Each row's Redis commands go into one pipeline per page; ``read`` turns a row's replies into fields.
+
+    ``commands(row)`` returns the commands for one row (the same number for every row); ``read(row,
+    replies)`` returns the fields it provides. Rows without a Redis get every field as None."""
+
+    needs_fields: tuple[str, ...]
+    provides_fields: tuple[str, ...]
+    commands: Callable[[Row], Sequence[Command]]
+    read: Callable[[Row, Sequence[Any]], Row]
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return self.needs_fields
+
+    @property
+    def provides(self) -> tuple[str, ...]:
+        return self.provides_fields
+
+    async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
+        client = services.redis
+        if client is None or not rows:
+            for r in rows:
+                r.update(dict.fromkeys(self.provides_fields))
+            return
+        per_row = [list(self.commands(r)) for r in rows]
+        async with client.pipeline(transaction=False) as pipe:
+            for commands in per_row:
+                for command in commands:
+                    pipe.execute_command(*command)
+            replies = await pipe.execute(raise_on_error=False)
+        at = 0
+        for r, commands in zip(rows, per_row, strict=True):
+            answer = replies[at:at + len(commands)]
+            at += len(commands)
+            r.update(self.read(r, [None if isinstance(a, Exception) else a for a in answer]))
+
+
+def enrichers_of(spec: ListSpec) -> tuple[Enricher, ...]:
+    """Decryption first (other enrichers may read plaintext), then the view's own."""
+    encrypted = spec.encrypted_columns
+    return ((Decrypt(encrypted),) if encrypted else ()) + tuple(spec.enrichers)
+
+
+def needed_fields(spec: ListSpec) -> tuple[str, ...]:
+    """Fields a source must read for the enrichers, beyond the columns it reads anyway."""
+    provided = {n for e in enrichers_of(spec) for n in e.provides}
+    return tuple(dict.fromkeys(n for e in enrichers_of(spec) for n in e.needs if n not in provided))

@@ -1,0 +1,75 @@
+"""One value of a list, as text (what a cell, a clipboard and a table report show) and as a typed value
+(what a JSON or CSV export or report holds). Encrypted fields are masked in both unless revealed.
+
+The text is not yet escaped: widgets and reports make control characters visible at the last step.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rcmd_tui.data.crypto.decrypt import Failure, Plain
+from rcmd_tui.data.crypto.masking import mask
+from rcmd_tui.data.lists.spec import Column, Kind
+
+NULL = "∅"
+
+
+def duration(value: timedelta) -> str:
+    """Compact, largest units first.
+
+    >>> duration(timedelta(days=1, hours=2, minutes=3))
+    '1d2h'
+    >>> duration(timedelta(minutes=5, seconds=3))
+    '0h5m3s'
+    """
+    seconds = int(value.total_seconds())
+    if seconds >= 86400:
+        return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
+    return f"{seconds // 3600}h{seconds % 3600 // 60}m{seconds % 60}s"
+
+
+def shown(column: Column, value: Any, revealed: str | None = None) -> str:
+    """The text a cell shows, before escaping: masked, formatted, never markup."""
+    if value is None:
+        return NULL
+    if isinstance(value, Failure):
+        return f"⚠ {value.kind.value}"
+    if isinstance(value, Plain):
+        if revealed is not None:
+            return revealed
+        if column.encrypted is not None and not value.unencrypted:
+            return mask(column.encrypted.kind, value.text)
+        return value.text
+    if column.kind is Kind.TIME and isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    if column.kind is Kind.BOOL and isinstance(value, bool):
+        return "yes" if value else "no"
+    if column.kind is Kind.JSON:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    if isinstance(value, timedelta):
+        return duration(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="backslashreplace")
+    return str(value)
+
+
+def typed(column: Column, value: Any) -> Any:
+    """A JSON-ready value: masked if encrypted, ISO 8601 UTC for times, structure kept for JSON columns."""
+    if isinstance(value, Failure):
+        return f"<{value.kind.value}>"
+    if isinstance(value, Plain):
+        if column.encrypted is not None and not value.unencrypted:
+            return mask(column.encrypted.kind, value.text)
+        return value.text
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value.tzinfo else value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="backslashreplace")
+    if isinstance(value, str | int | float | bool | dict | list) or value is None:
+        return value
+    return str(value)

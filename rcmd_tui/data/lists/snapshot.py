@@ -1,0 +1,156 @@
+"""A catalogue snapshot: one query read whole (``pg_stat_activity``, ``pg_locks``, ``pg_stat_statements`` …),
+then filtered and sorted in memory.
+
+One statement per refresh, whatever the person does between refreshes: sorting by another column, filtering,
+paging and exporting all work on the rows already read, so a monitoring screen costs the server the same
+however it is used. ``first()`` and ``around()`` read a new snapshot; ``after()``, ``before()`` and
+``last()`` page through the one already read, so a page never mixes two moments.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncGenerator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from psycopg import sql
+
+from rcmd_tui.data.lists.filters import NO_FILTER, Filter, matches_words
+from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, assemble
+from rcmd_tui.data.lists.spec import ListSpec, Ordering, Record, Snapshot
+
+if TYPE_CHECKING:
+    from rcmd_tui.data.infra.services import Services
+
+
+def _sort_value(value: Any) -> tuple[int, Any]:
+    # None sorts after everything (before, descending); values of one column share a type.
+    if value is None:
+        return (1, 0)
+    if isinstance(value, dict | list):
+        return (0, str(value))
+    return (0, value)
+
+
+def _key(record: Record) -> tuple[tuple[int, Any], ...]:
+    return tuple(_sort_value(v) for v in record.sort_key)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "backslashreplace")
+    return str(value)
+
+
+class SnapshotSource:
+    def __init__(self, services: Services, spec: ListSpec, ordering: Ordering | None = None, flt: Filter = NO_FILTER,
+                 page_size: int = PAGE_SIZE) -> None:
+        if not isinstance(spec.source, Snapshot):
+            raise TypeError(f"{spec.title} is not a snapshot view")
+        self.services = services
+        self.spec = spec
+        self.snapshot: Snapshot = spec.source
+        self.ordering = ordering or spec.ordering()
+        self.filter = flt
+        self.page_size = page_size
+        self.rows: list[Record] = []  # filtered and sorted
+        self.read_at: float | None = None  # time.time() of the snapshot
+        self.truncated = False
+
+    @property
+    def can_jump(self) -> bool:
+        return self.spec.time_column is not None and self.ordering.columns[0] == self.spec.time_column
+
+    @property
+    def note(self) -> str:
+        if self.truncated:
+            return f"first {self.snapshot.max_rows:,} rows of the snapshot"
+        return ""
+
+    async def refresh(self) -> None:
+        """Read the snapshot again: one statement."""
+        query = sql.SQL("SELECT * FROM ({}) AS snapshot LIMIT {}").format(sql.SQL(self.snapshot.query),
+                                                                          sql.Literal(self.snapshot.max_rows + 1))
+        async with self.services.reader(self.spec.system).connection() as conn:
+            cur = await conn.execute(query)
+            names = [d.name for d in cur.description or ()]
+            rows = await cur.fetchall()
+        self.truncated = len(rows) > self.snapshot.max_rows
+        records = await assemble(self.spec, self.ordering, self.services, names, rows[: self.snapshot.max_rows])
+        self.read_at = time.time()
+        self.rows = self._arrange(records)
+
+    def _arrange(self, records: list[Record]) -> list[Record]:
+        kept = [r for r in records if self.filter.test(r)]
+        if self.filter.words:
+            names = [c.name for c in self.spec.columns]
+            kept = [r for r in kept if matches_words(self.filter.words, [_text(r.get(n)) for n in names])]
+        kept.sort(key=_key, reverse=self.ordering.descending)
+        return kept
+
+    def _index(self, record: Record) -> int | None:
+        ident = record.identity(self.spec)
+        return next((i for i, r in enumerate(self.rows) if r.identity(self.spec) == ident), None)
+
+    def _slice(self, start: int) -> Page:
+        start = max(0, min(start, len(self.rows)))
+        end = start + self.page_size
+        return Page(tuple(self.rows[start:end]), more_after=end < len(self.rows), more_before=start > 0)
+
+    async def _ensure(self) -> None:
+        if self.read_at is None:
+            await self.refresh()
+
+    async def first(self) -> Page:
+        await self.refresh()
+        return self._slice(0)
+
+    async def last(self) -> Page:
+        await self._ensure()
+        return self._slice(max(0, len(self.rows) - self.page_size))
+
+    async def after(self, record: Record) -> Page:
+        await self._ensure()
+        at = self._index(record)
+        return self._slice(at + 1 if at is not None else len(self.rows))
+
+    async def before(self, record: Record) -> Page:
+        await self._ensure()
+        at = self._index(record)
+        at = at if at is not None else 0
+        start = max(0, at - self.page_size)
+        return Page(tuple(self.rows[start:at]), more_after=at < len(self.rows), more_before=start > 0)
+
+    async def around(self, record: Record) -> Page:
+        """A new snapshot, from the same row (or where it would be, if it is gone)."""
+        await self.refresh()
+        at = self._index(record)
+        if at is None:  # gone: the first row past where it was
+            key = _key(record)
+            past = [i for i, r in enumerate(self.rows) if (_key(r) < key if self.ordering.descending else _key(r) > key)]
+            at = past[0] if past else len(self.rows)
+        return self._slice(at)
+
+    async def at(self, moment: datetime) -> Page:
+        await self._ensure()
+        name = self.ordering.columns[0]
+        for i, r in enumerate(self.rows):
+            value = r.get(name)
+            if value is not None and (value <= moment if self.ordering.descending else value >= moment):
+                return self._slice(i)
+        return self._slice(len(self.rows))
+
+    async def estimate(self) -> Estimate:
+        await self._ensure()
+        return Estimate(len(self.rows), exact=True, source="snapshot")
+
+    async def exact_count(self) -> Estimate:
+        return await self.estimate()
+
+    async def batches(self, size: int) -> AsyncGenerator[Sequence[Record], None]:
+        await self._ensure()
+        for start in range(0, len(self.rows), size):
+            yield self.rows[start:start + size]

@@ -1,0 +1,203 @@
+"""What a list view is: where its rows come from, its columns, the orderings it offers, the fields it filters
+on, and the enrichers that add to each page.
+
+A view is a :class:`ListSpec`. :mod:`rcmd_tui.data.lists.sources` opens a row source for it (a keyset table,
+a catalogue snapshot or a Redis SCAN), :mod:`rcmd_tui.data.lists.filters` checks and compiles filters against
+it, :mod:`rcmd_tui.data.lists.enrich` adds what SQL does not give (decrypted fields, names for ids, Redis
+state), and :mod:`rcmd_tui.data.lists.export` streams it. Nothing here knows about widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from rcmd_tui.data.crypto.columns import EncryptedColumn
+
+if TYPE_CHECKING:
+    from rcmd_tui.data.lists.enrich import Enricher
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    INT = "int"
+    UUID = "uuid"
+    TIME = "time"
+    JSON = "json"
+    INET = "inet"
+    BOOL = "bool"
+    ENUM = "enum"
+    FLOAT = "float"
+    DURATION = "duration"  # a timedelta (or seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str  # the SQL column (or, with ``expr``, the output name; or what an enricher provides)
+    label: str
+    kind: Kind = Kind.TEXT
+    width: int | None = None
+    shown: bool = True  # shown until the user chooses otherwise
+    expr: str | None = None  # a fixed SQL expression (ours, never user input) instead of the column
+    encrypted: EncryptedColumn | None = None  # decrypted by the decrypt enricher, then masked until revealed
+    enriched: bool = False  # not read by SQL: an enricher of the view provides it
+
+    @property
+    def selected(self) -> bool:
+        """Whether the query reads this column itself (an enricher fills the others)."""
+        return not self.enriched and self.encrypted is None
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """An order the source serves (an index, for a table). The last column makes the key unique, so keyset
+    paging never skips."""
+
+    name: str
+    columns: tuple[str, ...]
+    descending: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FilterField:
+    """A field a person may filter on, and the column it checks."""
+
+    name: str
+    column: str
+    kind: Kind = Kind.TEXT
+    values: tuple[str, ...] = ()  # the allowed values of an ENUM
+    # For a UUID reference such as user: a subquery that finds the id from a name, used when the value
+    # is not a UUID. Ours, fixed; the value is still bound.
+    resolve: str | None = None
+    help: str = ""
+    prepare: Callable[[str], str] | None = None  # e.g. an e-mail address to the hash the table is indexed by
+
+
+@dataclass(frozen=True, slots=True)
+class Shorthand:
+    """``status:failed`` and friends: a word that stands for a set of values of one column."""
+
+    name: str
+    column: str
+    values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# -- where rows come from ---------------------------------------------------------------------------
+
+Words = Literal["loaded", "all", "glob"]  # what the filter's free words do
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table (or partitioned table) paged by keyset over an index: millions of rows, 100 at a time."""
+
+    name: str
+    partitioned: bool = False
+    words: ClassVar[Words] = "loaded"  # free words filter the loaded rows, never the table
+    any_column_sort: ClassVar[bool] = False  # only the orderings an index serves
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A catalogue query (``pg_stat_activity``, ``pg_locks`` …) read whole on an interval, then filtered and
+    sorted in memory, so sorting by any column and filtering cost no query."""
+
+    query: str  # ours, fixed
+    refresh_s: float = 2.0
+    max_rows: int = 10_000
+    words: ClassVar[Words] = "all"  # the snapshot is whole: words filter all of it
+    any_column_sort: ClassVar[bool] = True
+
+
+@dataclass(frozen=True, slots=True)
+class RedisKeys:
+    """Keys by SCAN (never KEYS); the filter's free word is the MATCH glob. SCAN cannot go back, so the keys
+    seen are kept, at most ``max_keys`` of them."""
+
+    max_keys: int = 5000
+    scan_count: int = 500
+    words: ClassVar[Words] = "glob"  # the word is the MATCH pattern
+    any_column_sort: ClassVar[bool] = False
+
+
+Source = Table | Snapshot | RedisKeys
+
+
+@dataclass(frozen=True, slots=True)
+class ListSpec:
+    key: str  # what the `:` prompt and `rcmd-tui report` call it, e.g. "audit"
+    system: str  # rcmd or ordersync: which pool (and which Redis)
+    title: str
+    columns: tuple[Column, ...]
+    orderings: tuple[Ordering, ...]
+    source: Source
+    filters: tuple[FilterField, ...] = ()
+    shorthands: tuple[Shorthand, ...] = ()
+    time_column: str | None = None  # since:, between:, and jump to a time
+    id_columns: tuple[str, ...] = ("id",)  # what identifies a row (for marks, details, re-reads)
+    enrichers: tuple[Enricher, ...] = ()  # run once per page, batched, in this order (after decryption)
+
+    @property
+    def table(self) -> str:
+        if not isinstance(self.source, Table):
+            raise TypeError(f"{self.title} is not read from a table")
+        return self.source.name
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def column_or_none(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def ordering(self, name: str | None = None) -> Ordering:
+        if name is None:
+            return self.orderings[0]
+        for o in self.orderings:
+            if o.name == name:
+                return o
+        raise KeyError(name)
+
+    def selected(self) -> tuple[str, ...]:
+        """Every field a record holds: the columns, the ordering keys and the ids."""
+        names = [c.name for c in self.columns]
+        for o in self.orderings:
+            names += [n for n in o.columns if n not in names]
+        names += [n for n in self.id_columns if n not in names]
+        return tuple(dict.fromkeys(names))
+
+    @property
+    def encrypted_columns(self) -> tuple[EncryptedColumn, ...]:
+        return tuple(c.encrypted for c in self.columns if c.encrypted is not None)
+
+    @property
+    def name(self) -> str:
+        return self.key
+
+    @property
+    def command(self) -> str:
+        return f"{self.key} {self.system}"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One row of a list: its values by column name, and its position in the current ordering."""
+
+    values: tuple[Any, ...]
+    names: tuple[str, ...]
+    sort_key: tuple[Any, ...]
+    positions: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # shared by a page's records
+
+    def get(self, name: str) -> Any:
+        at = self.positions.get(name)
+        return self.values[at if at is not None else self.names.index(name)]
+
+    def identity(self, spec: ListSpec) -> tuple[Any, ...]:
+        return tuple(self.get(n) for n in spec.id_columns)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(zip(self.names, self.values, strict=True))

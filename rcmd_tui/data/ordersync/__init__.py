@@ -1,0 +1,1 @@
+"""OrderSync's domain: its views, its audit log, look-ups and reveals."""

@@ -1,0 +1,63 @@
+"""OrderSync's lists: the audit log and users (encrypted fields decrypted by an enricher, masked)."""
+
+from __future__ import annotations
+
+from rcmd_tui.data.crypto.columns import column as encrypted
+from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Shorthand, Table
+from rcmd_tui.data.ordersync.lookup import email_hash
+
+K = Kind
+ORDERSYNC_USER_BY_EMAIL_HASH = "SELECT id FROM users WHERE email_hash = %s"
+
+ORDERSYNC_AUDIT = ListSpec(
+    key="audit", system="ordersync", source=Table("audit_logs", partitioned=True), title="OrderSync audit log",
+    columns=(
+        Column("created_at", "Time (UTC)", K.TIME, width=19),
+        Column("action", "Action", width=14),
+        Column("success", "OK", K.BOOL, width=5),
+        Column("user_id", "User", K.UUID, width=10),
+        Column("resource_type", "Resource", width=10),
+        Column("resource_id", "Resource id", width=14),
+        Column("error_message", "Error", width=30),
+        Column("duration_ms", "ms", K.INT, width=6),
+        Column("trace_id", "Trace", width=12, shown=False),
+        Column("id", "Id", K.UUID, shown=False),
+    ),
+    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    filters=(
+        FilterField("action", "action"),
+        FilterField("user", "user_id", K.UUID, resolve=ORDERSYNC_USER_BY_EMAIL_HASH, prepare=email_hash,
+                    help="a user id or an e-mail address"),
+        FilterField("resource", "resource_type"),
+        FilterField("resource_id", "resource_id"),
+        FilterField("trace", "trace_id"),
+        FilterField("success", "success", K.BOOL),
+        FilterField("error", "error_message"),
+    ),
+    shorthands=(Shorthand("status", "success", {"failed": ("false",), "ok": ("true",), "success": ("true",)}),),
+    time_column="created_at",
+)
+
+ORDERSYNC_USERS = ListSpec(
+    key="users", system="ordersync", source=Table("users"), title="OrderSync users",
+    columns=(
+        Column("email", "E-mail", width=26, encrypted=encrypted("users", "email")),
+        Column("name", "Name", width=14, encrypted=encrypted("users", "name")),
+        Column("phone", "Phone", width=14, encrypted=encrypted("users", "phone")),
+        Column("role", "Role", width=10),
+        Column("status", "Status", width=9),
+        Column("created_at", "Created (UTC)", K.TIME, width=19),
+        Column("id", "Id", K.UUID, shown=False),
+    ),
+    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    filters=(
+        FilterField("email", "id", K.UUID, resolve=ORDERSYNC_USER_BY_EMAIL_HASH, prepare=email_hash,
+                    help="an exact e-mail address (by its hash)"),
+        FilterField("role", "role"),
+        FilterField("status", "status"),
+        FilterField("id", "id", K.UUID),
+    ),
+    time_column="created_at",
+)
+
+VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS)

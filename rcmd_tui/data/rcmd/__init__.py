@@ -1,0 +1,1 @@
+"""RCMD's domain: its views, its actions, its Redis."""

@@ -1,0 +1,80 @@
+"""RCMD's lists: the audit log, users, and the keys of its Redis. Each table ordering is served by an index
+(see the migrations)."""
+
+from __future__ import annotations
+
+from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, RedisKeys, Shorthand, Table
+from rcmd_tui.data.rcmd.redis_keys import KEY_STATE, TYPES
+
+K = Kind
+USER_BY_NAME = "SELECT id FROM users WHERE username = %s"
+
+RCMD_AUDIT = ListSpec(
+    key="audit", system="rcmd", source=Table("audit_logs", partitioned=True), title="RCMD audit log",
+    columns=(
+        Column("created_at", "Time (UTC)", K.TIME, width=19),
+        Column("action", "Action", width=16),
+        Column("result", "Result", K.ENUM, width=7),
+        Column("user_id", "User", K.UUID, width=10),
+        Column("resource_type", "Resource", width=10),
+        Column("resource_id", "Resource id", width=14),
+        Column("ip_address", "IP", K.INET, width=15),
+        Column("details", "Details", K.JSON, width=40),
+        Column("user_agent", "User agent", shown=False),
+        Column("id", "Id", K.INT, shown=False),
+    ),
+    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    filters=(
+        FilterField("action", "action", help="LOGIN, UPDATE, job.create …"),
+        FilterField("user", "user_id", K.UUID, resolve=USER_BY_NAME, help="a user id or a username"),
+        FilterField("resource", "resource_type", help="users, jobs, permissions …"),
+        FilterField("resource_id", "resource_id"),
+        FilterField("result", "result", K.ENUM, values=("success", "failure", "error")),
+        FilterField("ip", "ip_address", K.INET, help="an address or a network such as 10.0.0.0/8"),
+        FilterField("details", "details", K.JSON, help="~text searches the JSON (slow on big ranges: add since:)"),
+        FilterField("id", "id", K.INT),
+    ),
+    shorthands=(Shorthand("status", "result", {"failed": ("failure", "error"), "ok": ("success",),
+                                                "success": ("success",), "error": ("error",)}),),
+    time_column="created_at",
+)
+
+RCMD_USERS = ListSpec(
+    key="users", system="rcmd", source=Table("users"), title="RCMD users",
+    columns=(
+        Column("username", "Username", width=18),
+        Column("email", "E-mail", width=28),
+        Column("role", "Role", K.ENUM, width=10),
+        Column("is_active", "Active", K.BOOL, width=6),
+        Column("is_verified", "Verified", K.BOOL, width=8, shown=False),
+        Column("last_login_at", "Last login (UTC)", K.TIME, width=19),
+        Column("created_at", "Created (UTC)", K.TIME, width=19, shown=False),
+        Column("metadata", "Metadata", K.JSON, shown=False),
+        Column("id", "Id", K.UUID, shown=False),
+    ),
+    orderings=(Ordering("username", ("username",), descending=False), Ordering("username desc", ("username",))),
+    filters=(
+        FilterField("username", "username"),
+        FilterField("email", "email"),
+        FilterField("role", "role", K.ENUM, values=("admin", "power_user", "user")),
+        FilterField("active", "is_active", K.BOOL),
+        FilterField("id", "id", K.UUID),
+    ),
+    shorthands=(Shorthand("status", "is_active", {"active": ("true",), "inactive": ("false",)}),),
+    time_column=None,
+)
+
+REDIS_KEYS = ListSpec(
+    key="redis", system="rcmd", source=RedisKeys(), title="RCMD Redis keys",
+    columns=(
+        Column("key", "Key", width=None),
+        Column("type", "Type", K.ENUM, width=7, enriched=True),
+        Column("ttl", "TTL", K.DURATION, width=10, enriched=True),
+    ),
+    orderings=(Ordering("name (per SCAN batch)", ("key",), descending=False),),
+    filters=(FilterField("type", "type", K.ENUM, values=TYPES, help="string, hash, list, set, zset, stream"),),
+    id_columns=("key",),
+    enrichers=(KEY_STATE,),
+)
+
+VIEWS = (RCMD_AUDIT, RCMD_USERS, REDIS_KEYS)

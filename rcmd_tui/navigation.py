@@ -1,0 +1,64 @@
+"""Where the console can go: every destination of the `:` prompt and the command palette, and the screen
+each opens (in the manner of Textual's ``MODES``).
+
+Every view in the catalogue (``rcmd_tui/data/<system>/views.py``) is a destination, shown on the plain
+:class:`ListScreen`; a view with a screen of its own (actions, its own detail) names it in ``SCREENS``, one
+line each. Navigation sits above the screens, so no screen imports another to find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+from rcmd_tui.config import Profile
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.catalog import Place, resolve, views_for
+from rcmd_tui.data.lists.spec import ListSpec
+from rcmd_tui.screens.home import HomeScreen
+from rcmd_tui.screens.list_screen import ListScreen
+from rcmd_tui.screens.redis_keys import RedisKeysScreen
+from rcmd_tui.screens.users import RcmdUsersScreen
+
+# Views whose screen is more than the plain list: (view, system) -> its screen.
+SCREENS: dict[tuple[str, str], type[ListScreen]] = {
+    ("users", "rcmd"): RcmdUsersScreen,
+    ("redis", "rcmd"): RedisKeysScreen,
+}
+
+HOME = Place("home", None, "every target's health")
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    place: Place
+    make: Callable[[Services], Screen[None]]
+
+    @property
+    def name(self) -> str:
+        return self.place.name
+
+    @property
+    def system(self) -> str | None:
+        return self.place.system
+
+    @property
+    def command(self) -> str:
+        return self.place.command
+
+
+def list_screen(spec: ListSpec) -> Callable[[Services], Screen[None]]:
+    screen = SCREENS.get((spec.key, spec.system), ListScreen)
+    return lambda services: screen(services, spec)
+
+
+def destinations(profile: Profile) -> list[Destination]:
+    found = [Destination(HOME, HomeScreen)]
+    found += [Destination(Place(spec.key, spec.system, spec.title), list_screen(spec)) for spec in views_for(profile)]
+    return found
+
+
+def destination_for(place: Place, profile: Profile) -> Destination:
+    return resolve(place.command, destinations(profile))

@@ -1,0 +1,76 @@
+"""`rcmd-tui report`: any view of the console, headless, against seeded data; masked, typed, one error line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from rcmd_tui.config import Profile, profile_to_toml
+from rcmd_tui.data.lists.catalog import all_views
+from tests.helpers import run_cli
+
+
+@pytest.fixture
+def config(seeded: Profile, tmp_path: Path) -> dict[str, str]:
+    path = tmp_path / "config.toml"
+    path.write_text(profile_to_toml(seeded), encoding="utf-8")
+    return {"RCMD_TUI_CONFIG": str(path)}
+
+
+def test_list_names_every_view_with_its_system() -> None:
+    listed = run_cli(["report", "--list"], {"XDG_CONFIG_HOME": "/nonexistent"})
+    assert listed.returncode == 0, listed.stderr
+    lines = [line.split()[:2] for line in listed.stdout.splitlines()]
+    assert lines == [[v.key, v.system] for v in all_views()]
+    assert ["audit", "rcmd"] in lines and ["users", "ordersync"] in lines and ["redis", "rcmd"] in lines
+
+
+def test_failed_audit_rows_of_the_last_week_as_typed_json(config: dict[str, str]) -> None:
+    done = run_cli(["report", "audit", "rcmd", "--filter", "status:failed since:7d", "--format", "json", "--limit", "0"], config)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert rows, "the seed has failed rows in the last week"
+    week_ago = datetime.now(UTC) - timedelta(days=7, minutes=5)
+    for row in rows:
+        assert row["result"] in ("failure", "error")
+        assert row["created_at"].endswith("Z") and datetime.fromisoformat(row["created_at"]) >= week_ago
+        assert isinstance(row["details"], dict | None)
+    times = [r["created_at"] for r in rows]
+    assert times == sorted(times, reverse=True)  # the view's ordering: newest first
+    limited = run_cli(["report", "audit", "--filter", "status:failed since:7d", "--format", "json", "--limit", "3"], config)
+    assert json.loads(limited.stdout) == rows[:3]
+
+
+def test_encrypted_fields_stay_masked_in_every_format(seeded: Profile, config: dict[str, str]) -> None:
+    as_json = json.loads(run_cli(["report", "users", "os", "--format", "json", "--limit", "50"], config).stdout)
+    assert len(as_json) == 50
+    for row in as_json:
+        assert "*" in row["email"] and "@" in row["email"]
+        assert all(row[f] is None or "*" in row[f] for f in ("phone", "name"))
+    as_csv = list(csv.reader(io.StringIO(run_cli(["report", "users", "os", "--format", "csv", "--limit", "5"], config).stdout)))
+    assert as_csv[0][:3] == ["E-mail", "Name", "Phone"] and all("*" in r[0] for r in as_csv[1:])
+    table = run_cli(["report", "users", "ordersync", "--limit", "5"], config).stdout.splitlines()
+    assert table[0].split()[:2] == ["E-mail", "Name"] and len(table) == 6 and all("*" in line for line in table[1:])
+
+
+def test_redis_keys_report_takes_a_glob(config: dict[str, str]) -> None:
+    done = run_cli(["report", "redis", "--filter", "bull:jobs:* type=hash", "--format", "json", "--limit", "5"], config)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert len(rows) == 5 and all(r["key"].startswith("bull:jobs:") and r["type"] == "hash" for r in rows)
+
+
+def test_bad_input_is_one_line_and_exit_2(config: dict[str, str]) -> None:
+    for args, says in ((["report", "audit", "--filter", "colour=red"], "this list has no field 'colour'"),
+                       (["report", "nosuch"], "no view named 'nosuch'"),
+                       (["report", "audit", "martian"], "audit has no system 'martian'"),
+                       (["report"], "report needs a view")):
+        done = run_cli(args, config)
+        assert done.returncode == 2 and done.stdout == "", (args, done.stdout)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("rcmd-tui: ") and says in lines[0], (args, done.stderr)
