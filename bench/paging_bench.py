@@ -33,12 +33,14 @@ from rcmd_tui.app import RcmdApp, make_app
 from rcmd_tui.config import Profile
 from rcmd_tui.data.infra.connections import connect
 from rcmd_tui.data.lists.filters import compile_filter
-from rcmd_tui.data.lists.keyset import Pager, offset_query, page_query
+from rcmd_tui.data.lists.keyset import at_query, offset_query, page_query
 from rcmd_tui.data.rcmd.views import RCMD_AUDIT
 from rcmd_tui.widgets.paged_table import PagedTable
 
 REPEAT = 9
-TARGET_MS = 100.0
+VERBOSE = False
+SETTLE_S = 0.1  # a person's key press never comes within a frame of the previous one
+TARGET_GAP_MS = 20.0  # key to paint may cost at most this much more than the bare query
 
 
 def rss_mb() -> float:
@@ -62,9 +64,12 @@ def _timed_query(conn: psycopg.Connection[Any], query: sql.Composed, params: lis
     return _median_ms(samples)
 
 
-async def _until_shown(table: PagedTable, before: int, started: float) -> float:
+async def _until_shown(table: PagedTable, before: int, started: float, limit_s: float = 30) -> float:
     """Wait for the rows to be painted; the time of the first paint after ``started``."""
+    deadline = time.perf_counter() + limit_s
     while table.shown_count == before:
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"no rows painted within {limit_s:g} s (is the list at its end?)")
         await asyncio.sleep(0.0005)
     return min(t for t in table.paints if t >= started) - started
 
@@ -75,20 +80,25 @@ async def _measure(press: Callable[[], Awaitable[None]], table: PagedTable, prep
     for _ in range(repeat):
         if prepare is not None:
             await prepare()
+        await asyncio.sleep(SETTLE_S)  # the press comes to an idle screen, as a person's does
         before = table.shown_count
         started = time.perf_counter()
         await press()
         samples.append(await _until_shown(table, before, started))
+    if VERBOSE:
+        print("  samples (ms):", " ".join(f"{s * 1000:.1f}" for s in samples))
     return _median_ms(samples)
 
 
 def _line(name: str, ours: float, floor: float, naive: float, naive_what: str) -> str:
-    verdict = "ok" if ours <= TARGET_MS else f"OVER {TARGET_MS:.0f} ms"
-    return (f"{name:<20} key to paint {ours:6.1f} ms [{verdict}] | same query, psycopg alone {floor:6.1f} ms "
-            f"| naive {naive_what}: {naive:8.1f} ms = {naive / floor:,.1f}x our query, {naive / ours:,.1f}x our whole key press")
+    gap = ours - floor
+    verdict = "ok" if gap <= TARGET_GAP_MS else f"OVER {TARGET_GAP_MS:.0f} ms"
+    return (f"{name:<20} key to paint {ours:6.1f} ms | same query, psycopg alone {floor:6.1f} ms | difference {gap:5.1f} ms "
+            f"[{verdict}] | naive {naive_what}: {naive:8.1f} ms = {naive / ours:,.1f}x our whole key press")
 
 
-async def _console(profile: Profile, user: str, moment: datetime, pages: int) -> tuple[dict[str, float], float, float]:
+async def _console(profile: Profile, user: str, moment: datetime, pages: int, total: int) -> tuple[dict[str, float], float, float]:
+    table_pages = total // 100
     app: RcmdApp = make_app(profile, read_only=True)
     async with app.run_test(size=(160, 50)) as pilot:
         await pilot.pause()
@@ -101,7 +111,7 @@ async def _console(profile: Profile, user: str, moment: datetime, pages: int) ->
             await pilot.pause(0.01)
         results: dict[str, float] = {}
         results["first page"] = await _measure(lambda: pilot.press("r"), table)
-        for _ in range(50):  # deep into the list before timing next page
+        for _ in range(min(50, max(0, table_pages - REPEAT - 2))):  # deep into the list before timing next page
             before = table.shown_count
             await pilot.press("right_square_bracket")
             await _until_shown(table, before, 0)
@@ -127,7 +137,8 @@ async def _console(profile: Profile, user: str, moment: datetime, pages: int) ->
         started = time.perf_counter()
         for _ in range(pages):
             before = table.shown_count
-            await pilot.press("right_square_bracket")
+            # At the end of a small table, start again from the top: the bench ends on any data size.
+            await pilot.press("right_square_bracket" if table.more_after else "g")
             await _until_shown(table, before, 0)
         paging_s = time.perf_counter() - started
         return results, rss_mb(), paging_s
@@ -169,12 +180,12 @@ def run(profile: Profile, pages: int = 1000) -> None:
                             ).fetchone()
         floor["next page"] = _timed_query(conn, *page_query(spec, order, everything, deep, 101))
         naive["next page"] = _timed_query(conn, *offset_query(spec, order, everything, 5100, 100))
-        floor["jump 6 months back"] = _timed_query(conn, *Pager.at_query(spec, order, everything, moment, 101))
+        floor["jump 6 months back"] = _timed_query(conn, *at_query(spec, order, everything, moment, 101))
         naive["jump 6 months back"] = _timed_query(conn, *offset_query(spec, order, everything, newer, 100), 3)
         floor["filter on one user"] = _timed_query(conn, *page_query(spec, order, one_user, None, 101))
         naive["filter on one user"] = (_timed_query(conn, *offset_query(spec, order, one_user, 0, 100))
                                        + _timed_query(conn, count_user, [user], 3))
-    ours, rss_after, paging_s = asyncio.run(_console(profile, user, moment, pages))
+    ours, rss_after, paging_s = asyncio.run(_console(profile, user, moment, pages, total))
     what = {"first page": "OFFSET 0 + count(*)", "next page": "OFFSET 5,100", "jump 6 months back": f"OFFSET {newer:,}",
             "filter on one user": "OFFSET 0 + count(*)"}
     for name in ours:
@@ -205,7 +216,10 @@ def main() -> None:
     parser.add_argument("--naive-rss", type=int, help="internal: load this many rows the naive way and print RSS in MB")
     parser.add_argument("--scale", default="large", help="demo data scale (small for a quick check)")
     parser.add_argument("--pages", type=int, default=1000, help="pages to go through before reading memory")
+    parser.add_argument("--samples", action="store_true", help="print every sample, not only the median")
     args = parser.parse_args()
+    global VERBOSE  # noqa: PLW0603 - a switch for this script's own output
+    VERBOSE = args.samples
     if args.naive_rss:
         import os
         import tempfile

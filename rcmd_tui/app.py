@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Iterable
@@ -85,6 +86,9 @@ class RcmdApp(App[int]):
         await self.services.open()
         await self.push_screen(HomeScreen(self.services))
         self.set_interval(STATUS_SECONDS, self._poll_status)
+        # Everything made so far lives as long as the app: kept out of the collector's full passes, which
+        # otherwise walk it all and stall a key press for tens of milliseconds now and then.
+        gc.freeze()
 
     async def on_unmount(self) -> None:
         await self.services.close()

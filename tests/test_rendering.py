@@ -20,6 +20,7 @@ from rcmd_tui.config import Profile, profile_to_toml
 from rcmd_tui.data.lists.spec import Column, Kind
 from rcmd_tui.screens.detail import DetailScreen, JsonTree
 from rcmd_tui.widgets.cells import cell
+from rcmd_tui.widgets.row_grid import Cell
 from rcmd_tui.widgets.safe_text import inert
 from tests.helpers import goto, settle, table_of
 from tests.listdata import fill_rcmd
@@ -31,14 +32,19 @@ VISIBLE = ("\\x1b]52;c;aGk=\\x07", "\\x1b[2J", "\\x9b31m", "ok\\rERROR", "[bold 
 FORBIDDEN_BYTES = (b"\x1b]52;c;aGk=", b"\xc2\x9b", b"ok\rERROR", b"\xe2\x80\xae", b"\x1b[2J\x1b[2J")
 
 
-def _control_free(text: Text) -> bool:
+def _control_free(text: Text | Cell) -> bool:
     return not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e" for ch in text.plain)
+
+
+def _inert_cell(value: object) -> bool:
+    """Never a markup string: Rich Text, or a list cell of plain text and one style."""
+    return isinstance(value, Text | Cell) and not value.spans and _control_free(value)
 
 
 def test_cells_are_inert_text_with_visible_escapes() -> None:
     for raw, visible in zip(HOSTILE, VISIBLE, strict=True):
         for rendered in (inert(raw), cell(Column("x", "x"), raw), inert(raw.encode("utf-8"))):
-            assert isinstance(rendered, Text) and rendered.plain == visible and not rendered.spans
+            assert _inert_cell(rendered) and rendered.plain == visible
             assert _control_free(rendered)
     assert inert(b"\xff\xfeok\x1b").plain == "\\xff\\xfeok\\x1b"  # invalid UTF-8 (a Redis value) stays visible
     json_cell = cell(Column("d", "d", Kind.JSON), {"k": HOSTILE[0], HOSTILE[6]: HOSTILE[7]})
@@ -55,7 +61,7 @@ async def test_list_and_details_show_hostile_values_literally(profile: Profile) 
         table = table_of(app)
         cells = [table.get_row_at(i) for i in range(len(HOSTILE))]
         plain = "\n".join(c.plain for row in cells for c in row)
-        assert all(isinstance(c, Text) and _control_free(c) for row in cells for c in row)
+        assert all(_inert_cell(c) for row in cells for c in row)
         for visible in VISIBLE:
             assert visible[:12] in plain
         await pilot.press("down", "enter")  # the second newest holds [@click=app.quit]

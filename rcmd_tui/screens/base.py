@@ -38,7 +38,10 @@ from rcmd_tui.widgets.worker_failed import WorkerFailed, failure_of
 
 
 class StandardScreen(Screen[None]):
+    # Bars that open over the body (filter, prompts) sit on the overlay layer, so opening or closing one never
+    # changes the size of the list under it (which would render every row again).
     DEFAULT_CSS = """
+    StandardScreen { layers: base overlay; }
     StandardScreen #status { height: 1; padding: 0 1; background: $boost; }
     """
     # Actions this screen offers: who may (console roles) and what the database role must hold. Checked once

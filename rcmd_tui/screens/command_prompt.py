@@ -27,7 +27,7 @@ class CommandPrompt(ModalScreen[Place | None]):
     DEFAULT_CSS = """
     CommandPrompt { align: center top; }
     CommandPrompt > Vertical { width: 60; max-width: 100%; height: auto; margin-top: 2; background: $panel; border: tall $accent; }
-    CommandPrompt Input { border: none; height: 1; }
+    CommandPrompt Input, CommandPrompt Input:focus { border: none; height: 1; }
     CommandPrompt OptionList { height: auto; max-height: 10; border: none; }
     CommandPrompt #prompt-error { color: $error; height: auto; padding: 0 1; }
     """

@@ -29,7 +29,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen > Vertical { width: 100; max-width: 100%; height: auto; max-height: 95%; background: $panel;
                                border: thick $error; padding: 0 1; }
     ConfirmScreen VerticalScroll { height: auto; max-height: 14; background: $boost; }
-    ConfirmScreen Input { border: none; height: 1; background: $boost; }
+    ConfirmScreen Input, ConfirmScreen Input:focus { border: none; height: 1; background: $boost; }
     ConfirmScreen #confirm-wrong { color: $error; height: auto; }
     """
 

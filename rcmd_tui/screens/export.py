@@ -34,7 +34,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
     ExportScreen > Vertical { width: 80; max-width: 100%; height: auto; background: $panel; border: tall $accent; padding: 0 1; }
-    ExportScreen Input { border: none; height: 1; background: $boost; }
+    ExportScreen Input, ExportScreen Input:focus { border: none; height: 1; background: $boost; }
     ExportScreen ProgressBar { display: none; }
     ExportScreen.-running ProgressBar { display: block; }
     ExportScreen #export-message { height: auto; }

@@ -7,6 +7,7 @@ as bindings guarded by ``GUARDED_ACTIONS``) or their own detail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
@@ -14,6 +15,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.timer import Timer
 
 from rcmd_tui.data.actions.plan import Plan
 from rcmd_tui.data.actions.run import Result
@@ -32,6 +34,8 @@ from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.prompt_bar import PromptBar
 from rcmd_tui.widgets.row_grid import RowGrid
 from rcmd_tui.widgets.safe_text import inert
+
+STATUS_DELAY_S = 0.15
 
 
 class ListScreen(StandardScreen):
@@ -56,6 +60,8 @@ class ListScreen(StandardScreen):
         self.estimate: Estimate | None = None
         self.count_pending = False
         self.source: RowSource = open_source(spec, services, self.ordering, self.filter)
+        self._status_timer: Timer | None = None
+        self._close_with_rows: list[Callable[[], None]] = []
 
     @property
     def screen_name(self) -> str:
@@ -94,7 +100,30 @@ class ListScreen(StandardScreen):
         self.source = self.open_source()
         self.table.use(self.source, moment)
         self.count_pending = True  # after the first page: the rows matter more than their total
-        self.update_status()
+        self.status_soon()
+
+    # Nothing repaints between a key press and its rows (a repaint in between delays the next one by a frame
+    # or two): the status line changes with the rows, or after STATUS_DELAY_S if they are slow to come, and a
+    # bar that asked for them closes with them.
+
+    def status_soon(self) -> None:
+        if self._status_timer is None:
+            self._status_timer = self.set_timer(STATUS_DELAY_S, self.update_status)
+
+    def close_with_rows(self, close: Callable[[], None]) -> None:
+        self._close_with_rows.append(close)
+
+    def _rows_arrived(self, painted_first: bool = True) -> None:
+        closing, self._close_with_rows = self._close_with_rows, []
+        if closing and painted_first:
+            self.call_after_refresh(self._close_bars, closing)  # the rows first: they are what was asked for
+        elif closing:
+            self._close_bars(closing)
+
+    def _close_bars(self, closing: list[Callable[[], None]]) -> None:
+        for close in closing:
+            close()
+        self.table.focus()
 
     @work(exclusive=True, group="count", exit_on_error=False)
     async def count(self, exact: bool) -> None:
@@ -106,6 +135,7 @@ class ListScreen(StandardScreen):
 
     def after_failure(self, error: RcmdError, group: str) -> None:
         self.count_pending = False
+        self._rows_arrived(painted_first=False)
         self.update_status()
 
     def status_text(self) -> Text:
@@ -132,15 +162,19 @@ class ListScreen(StandardScreen):
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
     def update_status(self) -> None:
+        if self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
         self.set_status(self.status_text())
 
     def on_paged_table_loading(self, _event: PagedTable.Loading) -> None:
-        self.update_status()
+        self.status_soon()
 
     def on_paged_table_page_shown(self, _event: PagedTable.PageShown) -> None:
         if self.count_pending:
             self.count_pending = False
-            self.count(exact=False)
+            self.call_after_refresh(self.count, False)  # after the rows are painted
+        self._rows_arrived()
         self.update_status()
 
     def on_row_grid_highlighted(self, _event: RowGrid.Highlighted) -> None:
@@ -160,11 +194,14 @@ class ListScreen(StandardScreen):
         server_side_changed = (str(event.filter.where), event.filter.params) != (str(self.filter.where), self.filter.params)
         words_changed = event.filter.words != self.filter.words
         self.filter = event.filter
-        self.table.focus()
+        bar = self.query_one(FilterBar)
         if server_side_changed or (words_changed and not local_words):
             self.table.words = event.filter.words
+            self.close_with_rows(bar.close)
             self.reload()
         else:
+            bar.close()
+            self.table.focus()
             self.table.set_words(event.filter.words)
             self.update_status()
 
@@ -209,18 +246,22 @@ class ListScreen(StandardScreen):
         self.app.push_screen(ColumnChooser(self.spec, self.table.hidden), chosen)
 
     def action_jump(self) -> None:
+        bar = self.query_one(PromptBar)
+
         def go(text: str) -> None:
-            self.table.focus()
             try:
                 moment = parse_when(text)
             except FilterError as exc:
+                bar.action_close()
+                self.table.focus()
                 self.show_error(exc)
                 return
             if self.ordering.columns[0] != self.spec.time_column:
                 self.ordering = next(o for o in self.spec.orderings if o.columns[0] == self.spec.time_column)
+            self.close_with_rows(bar.action_close)
             self.reload(moment)
 
-        self.query_one(PromptBar).ask("Jump to (UTC)", "2026-05-01, 2026-05-01 13:30, 6mo, 3d, 2h", go)
+        bar.ask("Jump to (UTC)", "2026-05-01, 2026-05-01 13:30, 6mo, 3d, 2h", go)
 
     def action_count(self) -> None:
         self.estimate = None

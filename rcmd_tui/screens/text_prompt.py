@@ -16,7 +16,7 @@ class TextPrompt(ModalScreen[str | None]):
     DEFAULT_CSS = """
     TextPrompt { align: center middle; }
     TextPrompt > Vertical { width: 70; max-width: 100%; height: auto; background: $panel; border: tall $accent; padding: 0 1; }
-    TextPrompt Input { border: none; height: 1; background: $boost; }
+    TextPrompt Input, TextPrompt Input:focus { border: none; height: 1; background: $boost; }
     """
 
     def __init__(self, question: str, placeholder: str = "") -> None:

@@ -21,8 +21,9 @@ class ErrorPanel(Static):
         self.add_class("-shown")
 
     def clear(self) -> None:
-        self.update("")
-        self.remove_class("-shown")
+        if self.has_class("-shown"):  # a hidden panel stays untouched: an update would lay the screen out again
+            self.update("")
+            self.remove_class("-shown")
 
     @property
     def text(self) -> str:

@@ -25,9 +25,9 @@ class FilterBar(Vertical):
         Binding("escape", "close", "Close filter", id="filter.close", tooltip="Close the filter bar; the filter stays"),
     ]
     DEFAULT_CSS = """
-    FilterBar { height: auto; display: none; }
+    FilterBar { height: auto; display: none; dock: bottom; layer: overlay; margin-bottom: 2; background: $panel; }
     FilterBar.-open { display: block; }
-    FilterBar Input { border: none; height: 1; background: $boost; }
+    FilterBar Input, FilterBar Input:focus { border: none; height: 1; background: $boost; }
     FilterBar #filter-error { color: $error; height: auto; padding: 0 1; }
     FilterBar #filter-help { color: $text-muted; height: auto; padding: 0 1; }
     """
@@ -56,6 +56,8 @@ class FilterBar(Vertical):
         field.focus()
 
     def close(self) -> None:
+        if not self.has_class("-open"):
+            return
         self.remove_class("-open")
         self.query_one(Input).disabled = True
 
@@ -73,5 +75,4 @@ class FilterBar(Vertical):
         except FilterError as exc:
             self.query_one("#filter-error", Static).update(inert(f"{exc.message} — {exc.hint}"))
             return
-        self.close()
-        self.post_message(self.Applied(compiled))
+        self.post_message(self.Applied(compiled))  # the list closes the bar when the filtered rows show

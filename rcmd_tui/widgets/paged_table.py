@@ -24,13 +24,13 @@ from rcmd_tui.data.lists.filters import matches_words
 from rcmd_tui.data.lists.sources import Page, RowSource
 from rcmd_tui.data.lists.spec import Column, ListSpec, Record
 from rcmd_tui.widgets.cells import cell, copied, shown
-from rcmd_tui.widgets.row_grid import GridColumn, RowGrid
+from rcmd_tui.widgets.row_grid import Cell, GridColumn, LazyRows, Row, RowGrid
 from rcmd_tui.widgets.worker_failed import failure_of
 
 WINDOW_PAGES = 3
 EDGE_ROWS = 5  # this close to an edge of the window, the next page is fetched
-MARK = Text("●", style="bold yellow")
-BLANK = Text(" ")
+MARK = Cell("●", "bold yellow")
+BLANK = Cell(" ")
 Load = Literal["first", "last", "after", "before", "at", "around"]
 
 
@@ -80,28 +80,39 @@ class PagedTable(RowGrid):
         self.loading_what: str | None = None
         self.shown_count = 0
         self.paints: deque[float] = deque(maxlen=16)
-        self._rendered: dict[int, tuple[Record, list[Text]]] = {}  # id(record) -> its cells, the record kept alive
+        self._rendered: dict[int, tuple[Record, Row]] = {}
+        self._shown_cache: list[Column] | None = None  # id(record) -> its cells, the record kept alive
 
     # -- columns and rows -------------------------------------------------------------------------
 
     def shown_columns(self) -> list[Column]:
         return [c for c in self.spec.columns if c.name not in self.hidden]
 
+    @property
+    def _shown(self) -> list[Column]:
+        if self._shown_cache is None:
+            self._shown_cache = self.shown_columns()
+        return self._shown_cache
+
     def _set_columns(self) -> None:
         self.set_columns([GridColumn("__mark", Text(" "), 1),
                           *(GridColumn(c.name, Text(c.label), c.width) for c in self.shown_columns())])
 
-    def _cells(self, record: Record) -> list[Text]:
+    def _cells(self, record: Record) -> Row:
         ident = record.identity(self.spec)
         rendered = self._rendered.get(id(record))
         if rendered is None or rendered[0] is not record:
-            rendered = (record, [cell(c, record.get(c.name), self.revealed.get((ident, c.name))) for c in self.shown_columns()])
+            revealed = self.revealed
+            cells: Row = [cell(c, record.get(c.name), revealed.get((ident, c.name)) if revealed else None)
+                          for c in self._shown]
+            rendered = (record, cells)
             self._rendered[id(record)] = rendered
         return [MARK if ident in self.marked else BLANK, *rendered[1]]
 
     def forget_rendering(self) -> None:
         """After a change to the columns shown or to what is revealed."""
         self._rendered.clear()
+        self._shown_cache = None
 
     def redraw(self, keep: Record | None = None, at_index: int | None = None, how: str = "redraw") -> None:
         """Rebuild the visible rows from the window, keeping the cursor on ``keep`` (or at ``at_index``)."""
@@ -114,7 +125,7 @@ class PagedTable(RowGrid):
         if not self.grid_columns:
             self._set_columns()
         self.placeholder = "" if self.shown_records else ("no loaded row has those words" if self.window else "no rows")
-        self.set_rows([self._cells(r) for r in self.shown_records])
+        self.set_rows(LazyRows(self.shown_records, self._cells))
         if len(self._rendered) > 2 * len(self.window):  # cells of dropped pages go with them
             kept = {id(r) for r in self.window}
             self._rendered = {k: v for k, v in self._rendered.items() if k in kept}

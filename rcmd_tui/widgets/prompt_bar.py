@@ -17,10 +17,10 @@ class PromptBar(Horizontal):
         Binding("escape", "close", "Close", id="prompt.close", tooltip="Close without answering"),
     ]
     DEFAULT_CSS = """
-    PromptBar { height: 1; display: none; background: $boost; }
+    PromptBar { height: 1; display: none; background: $boost; dock: bottom; layer: overlay; margin-bottom: 2; }
     PromptBar.-open { display: block; }
     PromptBar Static { width: auto; padding: 0 1; text-style: bold; }
-    PromptBar Input { border: none; height: 1; width: 1fr; padding: 0; }
+    PromptBar Input, PromptBar Input:focus { border: none; height: 1; width: 1fr; padding: 0; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -42,6 +42,8 @@ class PromptBar(Horizontal):
         field.focus()
 
     def action_close(self) -> None:
+        if not self.has_class("-open"):
+            return
         self.remove_class("-open")
         self.query_one(Input).disabled = True
         self.answer = None
@@ -49,8 +51,10 @@ class PromptBar(Horizontal):
             self.screen.focus_next()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """The answer decides when the bar closes (a list closes it with the rows it asked for, in one repaint)."""
         event.stop()
         answer, text = self.answer, event.value.strip()
-        self.action_close()
         if answer is not None and text:
             answer(text)
+        else:
+            self.action_close()

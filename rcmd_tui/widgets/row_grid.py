@@ -1,15 +1,21 @@
-"""A fast table for long lists: each row becomes one cached Strip, painted through the line API.
+"""A fast table for long lists: each visible row becomes one cached Strip, painted through the line API.
 
 Textual's DataTable renders every cell through Rich on each change (about 110 ms for a 160x50 screen
-here), which alone would spend the 100 ms a page may take. This widget renders a row once, as one line,
-and a repaint only crops and styles cached lines. Cells are Rich ``Text`` (never markup strings).
+here), which alone would spend the 100 ms a page may take. This widget builds a row's segments directly
+(cut or padded to the column width, the row's background and the cursor baked in) and keeps the finished
+line until the row, the cursor, the scroll position or the width changes. Cells are Rich ``Text`` (never
+markup strings); rows may be a lazy sequence, so only the rows painted are ever built.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple, overload
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
@@ -22,6 +28,56 @@ from textual.strip import Strip
 
 AUTO_MAX = 48  # an auto-sized column never grows past this; details show the rest
 GAP = 1
+
+
+class Cell(NamedTuple):
+    """A cell of one style: lighter than a Rich ``Text`` (a page builds hundreds); the text is already inert."""
+
+    plain: str
+    style: str = ""
+
+    @property
+    def spans(self) -> tuple[()]:
+        return ()
+
+    @property
+    def cell_len(self) -> int:
+        return len(self.plain) if self.plain.isascii() else cell_len(self.plain)
+
+
+CellLike = Text | Cell
+Row = list[CellLike]
+
+
+class LazyRows(Sequence[Row]):
+    """Rows built on first use: a page of 100 records costs only the rows painted."""
+
+    def __init__(self, items: Sequence[object], build: Callable[[Any], Row]) -> None:
+        self.items = items
+        self.build = build
+        self.built: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | list[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.items)))]
+        if index < 0:
+            index += len(self.items)
+        row = self.built.get(index)
+        if row is None:
+            row = self.built[index] = self.build(self.items[index])
+        return row
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self[i] for i in range(len(self.items)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +128,14 @@ class RowGrid(ScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.grid_columns: list[GridColumn] = []
-        self.rows: list[list[Text]] = []
+        self.rows: Sequence[Row] = []
         self.widths: list[int] = []
-        self._lines: dict[int, Strip] = {}
+        self._lines: dict[int, tuple[tuple[int, int, int], Strip]] = {}  # row -> (scroll x, width, cursor column), line
         self._header: Strip | None = None
         self._placeholder = ""
+        self._styles: dict[str, Style] = {}
+        self._layers: dict[tuple[bool, str], Style] = {}
+        self._combined: dict[tuple[Style, str | Style], Style] = {}
 
     @property
     def placeholder(self) -> str:
@@ -105,14 +164,14 @@ class RowGrid(ScrollView, can_focus=True):
         self.cursor_column = min(self.cursor_column, max(0, len(columns) - 1))
         self._relayout()
 
-    def set_rows(self, rows: list[list[Text]]) -> None:
+    def set_rows(self, rows: Sequence[Row]) -> None:
         self.rows = rows
         self._relayout()
 
-    def get_row_at(self, row: int) -> list[Text]:
+    def get_row_at(self, row: int) -> Row:
         return self.rows[row]
 
-    def update_cell_at(self, coordinate: Coordinate, value: Text) -> None:
+    def update_cell_at(self, coordinate: Coordinate, value: CellLike) -> None:
         self.rows[coordinate.row][coordinate.column] = value
         self._lines.pop(coordinate.row, None)
         self.refresh()
@@ -135,19 +194,81 @@ class RowGrid(ScrollView, can_focus=True):
 
     # -- painting ---------------------------------------------------------------------------------
 
-    def _line_text(self, cells: list[Text]) -> Text:
-        parts: list[Text] = []
-        for cell, width in zip(cells, self.widths, strict=False):
-            piece = cell.copy()
-            piece.no_wrap = True
-            piece.truncate(width, overflow="ellipsis", pad=True)
-            parts.append(Text(" "))
-            parts.append(piece)
-        return Text.assemble(*parts, no_wrap=True, end="")
+    def _style(self, style: str | Style) -> Style:
+        if isinstance(style, Style):
+            return style
+        found = self._styles.get(style)
+        if found is None:
+            found = self._styles[style] = self.app.console.get_style(style) if style else Style.null()
+        return found
 
-    def _strip(self, cells: list[Text]) -> Strip:
-        segments = list(self._line_text(cells).render(self.app.console))
-        return Strip(segments).simplify()
+    def _on(self, layer: Style, style: str | Style) -> Style:
+        key = (layer, style)
+        found = self._combined.get(key)
+        if found is None:
+            found = self._combined[key] = layer + self._style(style)
+        return found
+
+    def _fit(self, cell: CellLike, width: int) -> str:
+        """The cell's text exactly ``width`` cells wide: cut with an ellipsis, or padded."""
+        text = cell.plain
+        length = len(text) if text.isascii() else cell_len(text)
+        if length > width:
+            return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+        return text + " " * (width - length) if length < width else text
+
+    def _line(self, cells: Sequence[CellLike], odd: bool, cursor_column: int, fill: int = 0) -> tuple[Strip, Style]:
+        """The row as one strip, ``fill`` cells wide at least (the row's background past the last column)."""
+        row_part = "row" if cursor_column >= 0 else ""
+        base = self._layer(odd, row_part)
+        cursor = self._layer(odd, "cursor")
+        # Neighbours of one style become one segment: most rows are a single run of plain text, and every
+        # segment costs again in Textual's line filters and in the compositor.
+        segments: list[Segment] = []
+        run: list[str] = []
+        run_style: Style | None = None
+        for i, (cell, width) in enumerate(zip(cells, self.widths, strict=False)):
+            layer = cursor if i == cursor_column else base
+            if cell.spans:  # several styles in one cell: let Rich lay it out
+                piece = cell.copy() if isinstance(cell, Text) else Text(cell.plain)
+                piece.no_wrap = True
+                piece.truncate(width, overflow="ellipsis", pad=True)
+                parts = [(" " * GAP, layer), *((s.text, layer + s.style if s.style else layer)
+                                               for s in piece.render(self.app.console))]
+            else:
+                parts = [(" " * GAP, layer), (self._fit(cell, width), self._on(layer, cell.style))]
+            for text, style in parts:
+                if style == run_style:
+                    run.append(text)
+                    continue
+                if run and run_style is not None:
+                    segments.append(Segment("".join(run), run_style))
+                run, run_style = [text], style
+        length = sum(self.widths[: len(cells)]) + GAP * min(len(cells), len(self.widths))
+        if fill > length:
+            if run_style != base:
+                if run and run_style is not None:
+                    segments.append(Segment("".join(run), run_style))
+                run, run_style = [], base
+            run.append(" " * (fill - length))
+            length = fill
+        if run and run_style is not None:
+            segments.append(Segment("".join(run), run_style))
+        return Strip(segments, length), base
+
+    def _layer(self, odd: bool, part: str) -> Style:
+        """The row's background (zebra, cursor row) under a cell, or the cursor's."""
+        found = self._layers.get((odd, part))
+        if found is None:
+            found = self.rich_style
+            if odd:
+                found += self.get_component_rich_style("rowgrid--odd")
+            if part:
+                found += self.get_component_rich_style("rowgrid--cursor-row")
+            if part == "cursor":
+                found += self.get_component_rich_style("rowgrid--cursor")
+            self._layers[(odd, part)] = found
+        return found
 
     def _cell_span(self, column: int) -> tuple[int, int]:
         start = sum(self.widths[:column]) + GAP * column
@@ -157,37 +278,45 @@ class RowGrid(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         if y == 0:
+            header_style = self.get_component_rich_style("rowgrid--header")
             if self._header is None:
-                self._header = self._strip([c.label for c in self.grid_columns]).apply_style(
-                    self.get_component_rich_style("rowgrid--header"))
-            return self._header.crop_extend(scroll_x, scroll_x + width, self.get_component_rich_style("rowgrid--header"))
+                self._header = self._line([c.label for c in self.grid_columns], False, -1)[0].apply_style(header_style)
+            return self._header.crop_extend(scroll_x, scroll_x + width, header_style)
         row = scroll_y + y - 1
         if not 0 <= row < len(self.rows):
             if y == 1 and not self.rows and self._placeholder:
                 return Strip(list(Text(f" {self._placeholder}", style="dim italic").render(self.app.console))).crop_extend(
                     0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
-        line = self._lines.get(row)
-        if line is None:
-            line = self._strip(self.rows[row])
-            self._lines[row] = line
-        base = self.rich_style
-        if row % 2:
-            base += self.get_component_rich_style("rowgrid--odd")
-        if row == self.cursor_row:
-            base += self.get_component_rich_style("rowgrid--cursor-row")
-            line = line.apply_style(base)
-            if self.widths:
-                start, end = self._cell_span(self.cursor_column)
-                cursor = self.get_component_rich_style("rowgrid--cursor")
-                line = Strip.join([line.crop(0, start), line.crop(start, end).apply_style(cursor), line.crop(end, line.cell_length)])
-        else:
-            line = line.apply_style(base)
-        return line.crop_extend(scroll_x, scroll_x + width, base)
+        cursor_column = self.cursor_column if row == self.cursor_row and self.widths else -1
+        key = (scroll_x, width, cursor_column)
+        cached = self._lines.get(row)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        line, base = self._line(self.rows[row], row % 2 == 1, cursor_column, 0 if scroll_x else width)
+        if scroll_x or line.cell_length != width:
+            line = line.crop_extend(scroll_x, scroll_x + width, base)
+        self._lines[row] = (key, line)
+        return line
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._forget_styles()
+
+    def _forget_styles(self) -> None:
         self._header = None
+        self._styles.clear()
+        self._layers.clear()
+        self._combined.clear()
+        self._lines.clear()
+
+    def on_focus(self) -> None:
+        self._forget_styles()  # the cursor looks different with and without the focus
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._forget_styles()
+        self.refresh()
 
     # -- cursor -----------------------------------------------------------------------------------
 
