@@ -13,7 +13,7 @@ import itertools
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,9 @@ from rcmd_tui.config import KeyringSettings, PgTarget, Profile
 from rcmd_tui.data.crypto.keystore import DemoFileKeyring
 from rcmd_tui.data.demo.seed import seed_profile
 from rcmd_tui.data.infra import launcher, migrate
+from rcmd_tui.data.infra.services import Services
 from tests.helpers import Console, open_console
+from tests.listdata import fill_rcmd
 
 SCHEMAS = {"rcmd": "rcmd", "ordersync": "ordersync"}
 
@@ -190,3 +192,13 @@ def seeded(cluster: Cluster, seeded_template: SeededTemplate, redis_url: str, tm
 def console() -> Callable[..., contextlib.AbstractAsyncContextManager[Console]]:
     """Opens the console on a screen: ``async with console(profile, "audit") as c: ...``."""
     return open_console
+
+
+@pytest.fixture
+async def services(profile: Profile) -> AsyncIterator[Services]:
+    """The console's services, opened, on RCMD data from tests/listdata.py (250 audit rows, three users)."""
+    fill_rcmd(profile)
+    services = Services(profile)
+    await services.open()
+    yield services
+    await services.close()

@@ -12,7 +12,7 @@ from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.rcmd.actions import set_users_active
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.list_screen import ListScreen
-from tests.helpers import goto, settle, table_of, until_confirm
+from tests.helpers import goto, open_console, settle, table_of, until_confirm
 from tests.listdata import fill_rcmd, user_id
 
 
@@ -165,3 +165,16 @@ async def test_deleting_a_redis_key_is_confirmed_rechecked_and_audited_first(pro
     assert client.get("lock:job:1") is None
     assert _redis_audit(profile) == [("lock:job:1", "success")]
     client.close()
+
+
+async def test_after_an_action_the_rows_are_read_again_in_place_and_the_cursor_stays(profile: Profile) -> None:
+    fill_rcmd(profile)
+    async with open_console(profile, "users", size=(140, 40)) as c:
+        await c.press("down")  # bob
+        await c.press("D")
+        await until_confirm(c.pilot, c.app)
+        await c.press(*"deactivate 1", "enter")
+        await c.settle()
+        current = c.table.current()
+        assert current is not None and current.get("username") == "bob" and current.get("is_active") is False
+        assert [r.get("username") for r in c.table.shown_records] == ["alice", "bob", "carol"]

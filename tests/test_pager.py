@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
-from rcmd_tui.config import Profile
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.filters import FilterError, compile_filter
 from rcmd_tui.data.lists.keyset import KeysetSource
 from rcmd_tui.data.rcmd.views import RCMD_AUDIT, RCMD_USERS
-from tests.listdata import T0, fill_rcmd, user_id
-
-
-@pytest.fixture
-async def services(profile: Profile) -> AsyncIterator[Services]:
-    fill_rcmd(profile)
-    services = Services(profile)
-    await services.open()
-    yield services
-    await services.close()
+from tests.listdata import T0, user_id
 
 
 async def _all(services: Services, where: str = "TRUE", params: tuple[object, ...] = (), desc: bool = True) -> list[int]:

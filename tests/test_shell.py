@@ -14,7 +14,7 @@ from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.widgets.error_panel import ErrorPanel
-from tests.helpers import goto, settle, table_of
+from tests.helpers import goto, open_console, settle, table_of
 from tests.listdata import fill_rcmd
 
 
@@ -105,12 +105,12 @@ async def test_filters_good_and_bad(profile: Profile) -> None:
         assert table_of(app).scroll_offset.x == 0  # the bar closing must not scroll the first columns away
         await pilot.press("slash", "ctrl+u", *"colour=red", "enter")
         await pilot.pause()
-        error = str(screen.query_one("#filter-error").render())
+        error = str(screen.query_one("#filter-message").render())
         assert "this list has no field 'colour'" in error and "action" in error
         assert table_of(app).shown_records == rows  # nothing ran; the old rows stay
         await pilot.press("ctrl+u", *"since:soon", "enter")
         await pilot.pause()
-        assert "'soon' is not a time" in str(screen.query_one("#filter-error").render())
+        assert "'soon' is not a time" in str(screen.query_one("#filter-message").render())
         await pilot.press("ctrl+u", *"r13", "enter")  # free text: on the loaded rows only
         await settle(pilot, app)
         assert [r.get("resource_id") for r in table_of(app).shown_records] == ["r13"]
@@ -166,3 +166,18 @@ async def test_no_color_is_respected(profile: Profile, monkeypatch: pytest.Monke
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
         assert app.no_color
+
+
+async def test_the_header_names_the_screen_first_and_keeps_it_at_80_columns(profile: Profile) -> None:
+    from rcmd_tui.widgets.status_header import StatusHeader
+
+    fill_rcmd(profile, rows=5)
+    async with open_console(replace(profile, name="production-eu-west"), "audit", size=(80, 24)) as c:
+        line = c.screen.query_one(StatusHeader).text.plain
+        assert line.startswith("RCMD audit log │") and "production-eu-west" in line and "admin" in line
+        assert len(line) <= 78 and "r●" in line and "keys●" in line  # targets shortened to fit, none dropped
+        await c.goto("users os")
+        assert c.screen.query_one(StatusHeader).text.plain.startswith("OrderSync users │")
+    async with open_console(profile, "audit", size=(160, 50), read_only=True) as c:
+        line = c.screen.query_one(StatusHeader).text.plain
+        assert line.startswith("RCMD audit log │ rcmd-tui │") and "READ-ONLY" in line and "rcmd-redis ●" in line

@@ -4,7 +4,7 @@ a snapshot view on the standard list screen."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -50,15 +50,6 @@ AUDIT_WITH_NAMES = ListSpec(
     source=Table("audit_logs", partitioned=True),
     enrichers=(Lookup("user_id", "user_name", "users", "username"), RedisPipeline(("user_id",), ("sessions",), _sessions, _session_count)),
 )
-
-
-@pytest.fixture
-async def services(profile: Profile) -> AsyncIterator[Services]:
-    fill_rcmd(profile)
-    services = Services(profile)
-    await services.open()
-    yield services
-    await services.close()
 
 
 async def test_a_snapshot_filters_sorts_and_pages_in_memory(services: Services, profile: Profile) -> None:

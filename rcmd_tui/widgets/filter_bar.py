@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -24,12 +25,13 @@ class FilterBar(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close filter", id="filter.close", tooltip="Close the filter bar; the filter stays"),
     ]
+    # Over the status line and the key line, never over the rows: the rows repaint alone when they change.
     DEFAULT_CSS = """
-    FilterBar { height: auto; display: none; dock: bottom; layer: overlay; margin-bottom: 2; background: $panel; }
+    FilterBar { height: auto; display: none; dock: bottom; layer: overlay; background: $panel; }
     FilterBar.-open { display: block; }
     FilterBar Input, FilterBar Input:focus { border: none; height: 1; background: $boost; }
-    FilterBar #filter-error { color: $error; height: auto; padding: 0 1; }
-    FilterBar #filter-help { color: $text-muted; height: auto; padding: 0 1; }
+    FilterBar #filter-message { color: $text-muted; height: 1; padding: 0 1; }
+    FilterBar #filter-message.-error { color: $error; height: auto; }
     """
 
     @dataclass
@@ -45,9 +47,18 @@ class FilterBar(Vertical):
         self.spec = spec
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="/ " + known(self.spec) + "  (free words filter loaded rows)", id="filter-input", disabled=True)
-        yield Static(id="filter-error")
-        yield Static(inert("fields: " + known(self.spec)), id="filter-help")
+        words = {"loaded": "other words: the loaded rows", "all": "other words: every row",
+                 "glob": "a word is the key pattern (bull:*)"}[self.spec.source.words]
+        yield Input(placeholder=f"/ field=value …  ({words})", id="filter-input", disabled=True)
+        yield Static(self.help(), id="filter-message")
+
+    def help(self) -> Text:
+        return inert(f"fields: {known(self.spec)} · Enter applies, Esc closes")
+
+    def say(self, error: str | None) -> None:
+        message = self.query_one("#filter-message", Static)
+        message.update(inert(error) if error else self.help())
+        message.set_class(error is not None, "-error")
 
     def open(self) -> None:
         self.add_class("-open")
@@ -66,13 +77,14 @@ class FilterBar(Vertical):
         self.post_message(self.Closed())
 
     def on_input_changed(self, _event: Input.Changed) -> None:
-        self.query_one("#filter-error", Static).update("")
+        if self.query_one("#filter-message", Static).has_class("-error"):
+            self.say(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         try:
             compiled = compile_filter(self.spec, event.value)
         except FilterError as exc:
-            self.query_one("#filter-error", Static).update(inert(f"{exc.message} — {exc.hint}"))
+            self.say(f"{exc.message} — {exc.hint}")
             return
         self.post_message(self.Applied(compiled))  # the list closes the bar when the filtered rows show

@@ -16,8 +16,9 @@ class PromptBar(Horizontal):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="prompt.close", tooltip="Close without answering"),
     ]
+    # Over the status line, never over the rows: the rows repaint alone when they change.
     DEFAULT_CSS = """
-    PromptBar { height: 1; display: none; background: $boost; dock: bottom; layer: overlay; margin-bottom: 2; }
+    PromptBar { height: 1; display: none; background: $boost; dock: bottom; layer: overlay; margin-bottom: 1; }
     PromptBar.-open { display: block; }
     PromptBar Static { width: auto; padding: 0 1; text-style: bold; }
     PromptBar Input, PromptBar Input:focus { border: none; height: 1; width: 1fr; padding: 0; }

@@ -168,9 +168,11 @@ class Pools:
             if target.replica_dsn:
                 self.specs[f"{name}-replica"] = PoolSpec(f"{name}-replica", target.replica_dsn, target.schema)
         for name, spec in self.specs.items():
+            # Autocommit: a read is one round trip, not the query and then a COMMIT when the connection goes back
+            # to the pool; writes and server-side cursors open their transaction explicitly (conn.transaction()).
             self._pools[name] = psycopg_pool.AsyncConnectionPool(
                 spec.dsn, open=False, min_size=0, max_size=4, name=name, timeout=profile.timeouts.connect_s + 1,
-                kwargs=connect_kwargs(name, spec.dsn, spec.schema, profile.timeouts),
+                kwargs={**connect_kwargs(name, spec.dsn, spec.schema, profile.timeouts), "autocommit": True},
             )
 
     def names(self) -> list[str]:

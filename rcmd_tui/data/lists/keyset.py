@@ -19,7 +19,7 @@ from psycopg import sql
 
 from rcmd_tui.data.lists.enrich import needed_fields
 from rcmd_tui.data.lists.filters import NO_FILTER, Filter
-from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, assemble
+from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, SourceBase, assemble
 from rcmd_tui.data.lists.spec import ListSpec, Ordering, Record, Table
 
 if TYPE_CHECKING:
@@ -91,18 +91,14 @@ def at_query(spec: ListSpec, ordering: Ordering, flt: Filter, moment: datetime, 
     return page_query(spec, ordering, Filter(flt.text, where, (*flt.params, moment), flt.words), None, limit)
 
 
-class KeysetSource:
+class KeysetSource(SourceBase):
     """Pages of one table view under one ordering and filter. Safe to share between workers: no cursor state."""
 
     def __init__(self, services: Services, spec: ListSpec, ordering: Ordering | None = None, flt: Filter = NO_FILTER,
                  page_size: int = PAGE_SIZE) -> None:
         if not isinstance(spec.source, Table):
             raise TypeError(f"{spec.title} is not a table view")
-        self.services = services
-        self.spec = spec
-        self.ordering = ordering or spec.ordering()
-        self.filter = flt
-        self.page_size = page_size
+        super().__init__(services, spec, ordering, flt, page_size)
         self._names = _select_list(spec)[1]
 
     @property

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import redis.asyncio
 
 from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError
-from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, assemble
+from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, SourceBase, assemble
 from rcmd_tui.data.lists.spec import ListSpec, Ordering, Record, RedisKeys
 from rcmd_tui.errors import RcmdError
 
@@ -22,17 +22,13 @@ if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
 
 
-class RedisScanSource:
+class RedisScanSource(SourceBase):
     def __init__(self, services: Services, spec: ListSpec, ordering: Ordering | None = None, flt: Filter = NO_FILTER,
                  page_size: int = PAGE_SIZE) -> None:
         if not isinstance(spec.source, RedisKeys):
             raise TypeError(f"{spec.title} is not a Redis key view")
-        self.services = services
-        self.spec = spec
+        super().__init__(services, spec, ordering, flt, page_size)
         self.keys: RedisKeys = spec.source
-        self.ordering = ordering or spec.ordering()
-        self.filter = flt
-        self.page_size = page_size
         pattern = flt.words[0] if flt.words else None
         self.match = None if pattern in (None, "*") else pattern
         self.seen: list[Record] = []

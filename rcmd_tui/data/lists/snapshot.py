@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from psycopg import sql
 
 from rcmd_tui.data.lists.filters import NO_FILTER, Filter, matches_words
-from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, assemble
+from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, SourceBase, assemble
 from rcmd_tui.data.lists.spec import ListSpec, Ordering, Record, Snapshot
 
 if TYPE_CHECKING:
@@ -45,17 +45,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-class SnapshotSource:
+class SnapshotSource(SourceBase):
     def __init__(self, services: Services, spec: ListSpec, ordering: Ordering | None = None, flt: Filter = NO_FILTER,
                  page_size: int = PAGE_SIZE) -> None:
         if not isinstance(spec.source, Snapshot):
             raise TypeError(f"{spec.title} is not a snapshot view")
-        self.services = services
-        self.spec = spec
+        super().__init__(services, spec, ordering, flt, page_size)
         self.snapshot: Snapshot = spec.source
-        self.ordering = ordering or spec.ordering()
-        self.filter = flt
-        self.page_size = page_size
         self.rows: list[Record] = []  # filtered and sorted
         self.read_at: float | None = None  # time.time() of the snapshot
         self.truncated = False

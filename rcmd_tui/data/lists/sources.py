@@ -79,6 +79,17 @@ class RowSource(Protocol):
         ...
 
 
+class SourceBase:
+    """What every source keeps: the services, the view, its ordering and filter, the page size."""
+
+    def __init__(self, services: Services, spec: ListSpec, ordering: Ordering | None, flt: Filter, page_size: int) -> None:
+        self.services = services
+        self.spec = spec
+        self.ordering = ordering or spec.ordering()
+        self.filter = flt
+        self.page_size = page_size
+
+
 async def assemble(spec: ListSpec, ordering: Ordering, services: Services, names: Sequence[str],
                    rows: Sequence[Sequence[Any]]) -> list[Record]:
     """Rows as read (``names`` their fields) into records: enriched, in the view's field order."""
