@@ -1,4 +1,4 @@
-"""`rcmd-tui keys`: list, generate, import, export, check. Printing only; the work is in data/keys.py."""
+"""`rcmd-tui keys`: list, generate, import, export, check. Printing only; the work is in data/crypto/keys.py."""
 
 from __future__ import annotations
 
