@@ -36,7 +36,7 @@ async def _run(profile: Profile, spec: ListSpec, args: argparse.Namespace) -> in
     services = Services(profile, read_only=True)
     await services.open()
     try:
-        await report(services, spec, args.filter, args.format, args.limit, sys.stdout)
+        written, cut = await report(services, spec, args.filter, args.format, args.limit, sys.stdout)
     except RcmdError:
         raise
     except Exception as exc:  # told as one line naming the target, like every other command
@@ -45,6 +45,8 @@ async def _run(profile: Profile, spec: ListSpec, args: argparse.Namespace) -> in
     finally:
         await services.close()
     sys.stdout.flush()
+    if cut:  # on stderr: the output stays what was asked for
+        print(f"rcmd-tui: the first {written:,} rows; more match (--limit 0 prints them all)", file=sys.stderr)
     return 0
 
 

@@ -335,9 +335,11 @@ class RowGrid(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self, self.cursor_row, self.cursor_column, moved))
 
     def _refresh_row(self, row: int) -> None:
+        # ScrollView.refresh_line takes a line of the whole content (it subtracts the scroll offset itself):
+        # the header is line 0, so row r is line r + 1.
         y = row - self.scroll_offset.y + 1
         if 0 < y < self.size.height:
-            self.refresh_line(y)
+            self.refresh_line(row + 1)
 
     def _scroll_to_cursor(self) -> None:
         if self.size.width <= 0 or self.size.height <= 0:

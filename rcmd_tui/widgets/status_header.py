@@ -45,7 +45,9 @@ class StatusHeader(StatusLine):
         services = self.services
         profile = services.profile
         mode = Text(" READ-ONLY ", style="bold black on yellow") if services.read_only else Text("read-write", style="bold")
-        where: list[Text | str | tuple[str, str]] = [inert(self.where, "bold"), " │ "] if self.where else []
+        # The name always shows; a long one (a Redis key) is cut so the profile and the mode still fit.
+        name = inert(self.where, "bold", limit=max(24, width - 48))
+        where: list[Text | str | tuple[str, str]] = [name, " │ "] if self.where else []
         middle: list[Text | str | tuple[str, str]] = [inert(profile.name, "bold reverse"), " ", inert(profile.role), " │ ", mode, " │"]
         text = Text()
         for short, brand in ((False, True), (True, True), (True, False)):
