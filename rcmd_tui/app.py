@@ -15,12 +15,13 @@ from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.screen import Screen
 
-from rcmd_tui.config import Profile
+from rcmd_tui.config import Profile, data_dir
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import Place
 from rcmd_tui.errors import ConfigError
 from rcmd_tui.navigation import HOME, Destination, destination_for, destinations
 from rcmd_tui.screens.command_prompt import CommandPrompt
+from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
 
@@ -58,13 +59,15 @@ class RcmdApp(App[int]):
         Binding("colon", "goto", "Go to", id="app.goto", tooltip="Type a screen: :audit, :users ordersync …"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="The keys of this screen and their ids"),
         Binding("escape", "go_back", "Back", id="app.back", tooltip="Back to the previous screen"),
+        Binding("q", "quit", "Quit", id="app.quit",
+                tooltip="Quit (ctrl+q too); asks first while an export or an action is running"),
         Binding("ctrl+s", "screenshot", "Screenshot", id="app.screenshot", show=False, tooltip="Save an SVG screenshot"),
     ]
 
     def __init__(self, profile: Profile, *, read_only: bool = False, screenshot_dir: Path | None = None) -> None:
         super().__init__()
         self.services = Services(profile, read_only=read_only)
-        self.screenshot_dir = screenshot_dir or Path(os.environ.get("RCMD_TUI_SCREENSHOT_DIR") or Path.cwd())
+        self.screenshot_dir = screenshot_dir or Path(os.environ.get("RCMD_TUI_SCREENSHOT_DIR") or data_dir("screenshots"))
         self.sub_title = f"{profile.name} · {profile.role}" + (" · read-only" if self.services.read_only else "")
         if profile.keymap:
             self.set_keymap(profile.keymap)
@@ -129,16 +132,42 @@ class RcmdApp(App[int]):
         if len(self.screen_stack) > 2:  # the default screen, then home: home is the last stop
             self.pop_screen()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go_back":  # home is the last stop: no Esc to offer there
+            return len(self.screen_stack) > 2
+        return True
+
+    def busy(self) -> list[str]:
+        """What quitting now would cut short."""
+        groups = {"action": "an action", "export": "an export", "reveal": "a reveal"}
+        return sorted({groups[w.group] for w in self.workers if w.group in groups and not w.is_finished})
+
+    async def action_quit(self) -> None:
+        running = self.busy()
+        if not running:
+            self.exit()
+            return
+
+        def answered(sure: bool | None) -> None:
+            if sure:
+                self.exit()
+
+        await self.push_screen(ConfirmScreen("Quit rcmd-tui?", (), [], f"{' and '.join(running).capitalize()} is still "
+                                             "running; quitting stops it (an export leaves no file).", None), answered)
+
     def action_screenshot(self) -> None:  # type: ignore[override]
         try:
+            self.screenshot_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             path = self.save_screenshot(path=str(self.screenshot_dir))
+            os.chmod(path, 0o600)  # a screenshot can hold revealed personal data
         except OSError as exc:
             self.notify(f"Screenshot not saved: {exc.strerror} ({self.screenshot_dir})", severity="error", markup=False)
             return
         self.notify(f"Screenshot saved: {path}", timeout=4, markup=False)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" opens its help panel; ours lists the keys with their ids for remapping.
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         yield SystemCommand("Keys", "The keys of this screen, with their ids for remapping", self.action_help)
 
 

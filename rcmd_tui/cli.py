@@ -7,6 +7,7 @@ what to check, with exit code 2; never a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -171,8 +172,17 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo.run(args.scale, serve=args.serve, live=args.live, read_only=args.read_only)
 
 
+def _quiet_libraries() -> None:
+    # Every failure here ends as one line of ours; psycopg's own warnings ("error ignored in rollback" when
+    # Ctrl+C stops a demo mid-seed) would add lines a person cannot act on.
+    psycopg_log = logging.getLogger("psycopg")
+    psycopg_log.addHandler(logging.NullHandler())
+    psycopg_log.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _quiet_libraries()
     handlers = {"check": _cmd_check, "demo": _cmd_demo, "report": _cmd_report}
     try:
         if args.command == "keys":

@@ -78,6 +78,14 @@ class Profile:
         return names
 
 
+def data_dir(kind: str, env: Mapping[str, str] | None = None) -> Path:
+    """Where the console keeps what a person saves (exports, screenshots): $XDG_DATA_HOME/rcmd-tui/KIND, by
+    default ~/.local/share/rcmd-tui/KIND, private to the user (the files can hold personal data)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local" / "share")
+    return Path(base) / "rcmd-tui" / kind
+
+
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".config")

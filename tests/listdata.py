@@ -42,3 +42,15 @@ def fill_rcmd(profile: Profile, rows: int = 250, hostile: tuple[str, ...] = ()) 
                     [user_id(0), text[:100], text[:255], psycopg.types.json.Jsonb({"v": text, text: 1}), text,
                      T0 + timedelta(minutes=j + 1)])
         conn.execute("ANALYZE audit_logs")
+
+
+def fill_ordersync_user(profile: Profile) -> None:
+    """One OrderSync user whose fields are stored unencrypted by design (plain:* key ids): a detail screen
+    with revealable fields and fixed content, for pictures of the reveal prompt."""
+    assert profile.ordersync is not None
+    with connect("ordersync", profile.ordersync, profile.timeouts, read_only=False) as conn:
+        conn.execute(
+            "INSERT INTO users (id, email_encrypted, email_key_id, email_hash, name_encrypted, name_key_id, "
+            "password_hash_encrypted, password_key_id, salt, created_at) "
+            "VALUES (%s, 'ann@example.com', 'plain:test', 'x', 'Ann Example', 'plain:test', 'x', 'plain:test', 's', %s)",
+            [user_id(9), T0])

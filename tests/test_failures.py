@@ -143,12 +143,19 @@ async def test_a_renamed_redis_command_is_a_refusal_not_a_crash(profile: Profile
             assert c.app.is_running
 
 
-async def test_a_bad_jump_is_an_rcmd_error_in_the_same_panel(profile: Profile) -> None:
+async def test_a_bad_jump_is_told_in_its_bar_which_stays_open(profile: Profile) -> None:
     fill_rcmd(profile, rows=5)
     async with open_console(profile, "audit") as c:
         await c.press("t", *"banana", "enter")
         await c.settle()
-        assert c.error().startswith("Filter: 'banana' is not a time")
+        said = str(c.screen.query_one("#prompt-error").render())
+        assert said.startswith("Jump: 'banana' is not a time") and "2026-05-01" in said and c.error() == ""
+        await c.press("ctrl+u", *"100000y", "enter")  # too far back: a message, never a crash
+        await c.settle()
+        assert "too far back" in str(c.screen.query_one("#prompt-error").render()) and c.app.is_running
+        await c.press("ctrl+u", *"3d", "enter")
+        await c.settle()
+        assert not c.screen.query_one("PromptBar").has_class("-open") and c.error() == ""
 
 
 def test_each_exception_type_maps_to_a_title_and_a_fix() -> None:

@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
 from rcmd_tui.widgets.health_table import HealthTable
-from tests.listdata import fill_rcmd
+from tests.listdata import fill_ordersync_user, fill_rcmd
 
 SIZES = [(80, 24), (160, 50)]
 
@@ -61,3 +61,37 @@ def test_audit_list(snap_compare: Any, profile: Profile, size: tuple[int, int]) 
         await pilot.press("down", "down", "space")  # a marked row
 
     assert snap_compare(make_app(_profile(profile), read_only=True), terminal_size=size, run_before=open_audit)
+
+
+async def _open(pilot: Pilot[Any], screen: str) -> None:
+    await _steady(pilot)
+    await pilot.press("colon")
+    await pilot.pause()
+    await pilot.press(*screen, "enter")
+    await _steady(pilot)
+
+
+# Each text box, open with text typed in it: what a person sees while typing (the box must show the text).
+TEXT_BOXES = {
+    "goto": ("audit", ["colon", *"users os"]),
+    "filter": ("audit", ["slash", *"status:failed since:7d"]),
+    "jump": ("audit", ["t", *"2026-06-01"]),
+    "confirm": ("users", ["down", "D", "wait:300", *"deactivate"]),
+    "export": ("audit", ["x", "wait:200", "ctrl+u", *"alice.csv"]),
+    "reveal": ("users os", ["enter", "wait:300", "v", "wait:200", *"SUP-1234"]),
+}
+
+
+@pytest.mark.parametrize("box", list(TEXT_BOXES))
+def test_text_box_open_with_text_typed(snap_compare: Any, profile: Profile, box: str) -> None:
+    fill_rcmd(profile)
+    fill_ordersync_user(profile)
+    screen, keys = TEXT_BOXES[box]
+
+    async def type_in(pilot: Pilot[Any]) -> None:
+        pilot.app.services.where = lambda _target: "127.0.0.1:5432/demo"  # type: ignore[attr-defined]  # not the test db's random name
+        await _open(pilot, screen)
+        await pilot.press(*keys)
+        await pilot.pause(0.3)
+
+    assert snap_compare(make_app(_profile(profile)), terminal_size=(80, 24), run_before=type_in)

@@ -34,10 +34,86 @@ def test_the_row_that_looks_highlighted_is_the_row_acted_on_after_going_to_the_e
         term.wait_for("Time (UTC)")
         assert term.line(0).startswith(" RCMD audit log │")
         term.press("G")
-        term.wait_for("row 100/100")
+        term.wait_for("row ≈250 of ≈250")
         term.press("up", "up")
-        term.wait_for("row 98/100")
+        term.wait_for("row ≈248 of ≈250")
         shown = _highlighted_time(term)
         term.press("enter")
         term.wait_for("Details")
         assert f"Time (UTC): {shown}" in term.text(), term.text()
+
+
+def _key_line(term: Terminal) -> str:
+    return term.line(term.screen.lines - 1)
+
+
+def test_at_80_columns_the_name_the_keys_and_every_typed_text_show(profile: Profile, tmp_path: Path) -> None:
+    fill_rcmd(profile, rows=250)
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"aud")
+        assert ":aud" in term.text()  # typed text shows in the prompt
+        term.press("enter")
+        term.wait_for("Time (UTC)")
+        assert term.line(0).startswith(" RCMD audit log │")
+        keys = _key_line(term)
+        for essential in ("⏎  Details", ":  Go to", "?  Keys", "esc  Back", "q  Quit"):
+            assert essential in keys, keys
+        for key, row in (("g", "row 1 of"), ("]", "row 101 of"), ("]", "row 201 of"), ("[", "row 101 of"),
+                         ("G", "250 of ≈250")):
+            term.press(key)
+            term.wait_for(row)
+        term.press("g")
+        term.wait_for("row 1 of")
+        term.press("/", *"status:failed")
+        assert "status:failed" in term.text()  # the filter box shows what is typed
+        term.press("enter")
+        term.wait_for("filter status:failed")
+        term.press("t", *"banana")
+        assert "banana" in term.text()
+        term.press("enter")
+        term.wait_for("Jump: 'banana' is not a time")
+        term.press("escape", "x")
+        term.wait_for("Path ending .csv or .json")
+        term.press("ctrl+u", *"exports/seen.csv")
+        assert "exports/seen.csv" in term.text()  # the export path shows while typed
+        term.press("escape", "/", "ctrl+u", *"user=nobody.here", "enter")
+        term.wait_for("no rows: no user 'nobody.here'")
+
+
+def test_the_typed_confirmation_shows_and_the_cursor_stays_on_the_row_acted_on(profile: Profile, tmp_path: Path) -> None:
+    fill_rcmd(profile, rows=5)
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"users", "enter")
+        term.wait_for("Username")
+        term.press("down", "D")
+        term.wait_for("Type deactivate 1")
+        term.press(*"deactivate 1")
+        assert "deactivate 1" in term.text().split("Type deactivate 1", 1)[1]  # typed, visible in the box
+        term.press("enter")
+        term.wait_for("done")
+        lit = [line for line in term.screen.display if "bob" in line]
+        assert lit, term.text()
+        y = term.screen.display.index(lit[0])
+        x = lit[0].index("bob")
+        others = {term.background(i, x) for i, line in enumerate(term.screen.display) if "alice" in line or "carol" in line}
+        assert term.background(y, x) not in others  # bob's row is still the highlighted one
+        assert " no " in lit[0]  # and shows him inactive
+
+
+def test_the_reveal_reason_shows_while_typed_and_an_empty_one_is_refused(seeded: Profile, tmp_path: Path) -> None:
+    with console_in_terminal(seeded, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"users os", "enter")
+        term.wait_for("E-mail")
+        term.press("enter")
+        term.wait_for("v reveals")
+        term.press("v")
+        term.wait_for("Why reveal")
+        term.press("enter")
+        term.wait_for("A reason is required")
+        term.press(*"SUP-1234 checking")
+        assert "SUP-1234 checking" in term.text()
+        term.press("enter")
+        term.wait_for("revealed for this list only")

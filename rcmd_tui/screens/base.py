@@ -151,8 +151,24 @@ class StandardScreen(Screen[None]):
     def after_action(self, plan: Plan, result: actions.Result) -> None:
         """Show the change (a list re-reads its rows in place)."""
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in self.GUARDED_ACTIONS:
-            return self.actions_offered
+    def is_offered(self, action: str) -> bool:
+        """Whether the footer and `?` show ``action``: guarded actions only when this session may run them."""
+        return action.split("(", 1)[0] not in self.GUARDED_ACTIONS or self.actions_offered
+
+    def why_not_offered(self) -> str:
+        services = self.services
+        if services.read_only:
+            return "this session is read-only (--read-only or read_only = true)"
+        if services.profile.role not in self.ACTION_ROLES:
+            return f"the {services.profile.role} console role may not (it needs: {', '.join(self.ACTION_ROLES)})"
+        if not self.actions_offered:
+            return "the database role lacks a privilege it needs (docs/roles.md), or the check has not answered yet"
+        return ""
+
+    def refuse(self, what: str) -> bool:
+        """True, after saying why, when a guarded action is pressed but not offered."""
+        if self.actions_offered:
+            return False
+        self.notify(f"{what} is not offered: {self.why_not_offered()}", severity="warning", timeout=4, markup=False)
         return True
 

@@ -32,7 +32,19 @@ class ColumnChooser(ModalScreen[set[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("Columns: space shows or hides, Enter keeps", markup=False)
-            yield SelectionList[str](*(Selection(c.label, c.name, c.name not in self.hidden) for c in self.spec.columns))
+            yield SelectionList[str](*(Selection(self._prompt(c.label, c.name not in self.hidden), c.name,
+                                                 c.name not in self.hidden) for c in self.spec.columns))
+
+    @staticmethod
+    def _prompt(label: str, shown: bool) -> str:
+        # In words, not only by the check box's colour: the choice must read the same with NO_COLOR.
+        return f"{label}  (shown)" if shown else f"{label}  (hidden)"
+
+    def on_selection_list_selection_toggled(self, event: SelectionList.SelectionToggled[str]) -> None:
+        options = self.query_one(SelectionList)
+        column = self.spec.column(event.selection.value)
+        options.replace_option_prompt_at_index(event.selection_index,
+                                               self._prompt(column.label, event.selection.value in options.selected))
 
     def action_keep(self) -> None:
         shown = set(self.query_one(SelectionList).selected)

@@ -37,9 +37,25 @@ def _scalar(value: Any) -> Text:
     return inert(json.dumps(value, ensure_ascii=False), "green")
 
 
+def _json_object(value: Any) -> dict[str, Any] | None:
+    """A field stored unencrypted by design (plain:* key ids) that holds a JSON object, as that object."""
+    if not isinstance(value, Plain) or not value.unencrypted or not value.text.startswith("{"):
+        return None
+    try:
+        document = json.loads(value.text)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
+
+
 class JsonTree(Tree[str]):
     """A JSON value as a tree: objects and arrays fold, scalars are coloured by type, every key and string
     is inert. The node's data is what `y` copies."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(Text("row"), id=id)
@@ -118,6 +134,10 @@ class DetailScreen(StandardScreen):
             if column.kind is Kind.JSON and isinstance(value, dict | list):
                 tree.add_value(tree.root, self._label(column), value)
                 continue
+            document = _json_object(value)
+            if document is not None:  # the console's own audit rows keep their details as plain JSON
+                tree.add_value(tree.root, self._label(column), document)
+                continue
             text = shown(column, value, self.revealed.get(column.name))
             style = ""
             if isinstance(value, Failure):
@@ -129,9 +149,23 @@ class DetailScreen(StandardScreen):
                                data=copied(column, value, self.revealed.get(column.name)))
         tree.root.expand()
 
+    def may_reveal(self) -> str | None:
+        """None when this session may reveal; else why not."""
+        services = self.services
+        if services.read_only:
+            return "this session is read-only, and a reveal writes to OrderSync's audit log"
+        if not services.profile.may_reveal():
+            return f"the {services.profile.role} console role may not reveal (reveal_roles in the profile)"
+        return None
+
+    def is_offered(self, action: str) -> bool:
+        if action == "reveal":
+            return self.encrypted and self.may_reveal() is None
+        return super().is_offered(action)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
-            return self.encrypted and self.services.profile.may_reveal()
+            return self.encrypted
         return super().check_action(action, parameters)
 
     def action_copy(self) -> None:
@@ -144,19 +178,27 @@ class DetailScreen(StandardScreen):
         self.query_one(JsonTree).root.expand_all()
 
     def action_reveal(self) -> None:
+        why_not = self.may_reveal()
+        if why_not is not None:
+            self.notify(f"Reveal is not offered: {why_not}", severity="warning", timeout=4, markup=False)
+            return
+
         def asked(reason: str | None) -> None:
             if reason:
                 self.do_reveal(reason)
 
         self.app.push_screen(TextPrompt("Why reveal this row's encrypted fields? (written to OrderSync's audit log)",
-                                        "ticket or reason, e.g. SUP-1234 customer asked to confirm e-mail"), asked)
+                                        "ticket or reason, e.g. SUP-1234 customer asked to confirm e-mail",
+                                        required="A reason is required: type why (a ticket number will do), or Esc"),
+                             asked)
 
     @work(exclusive=True, group="reveal", exit_on_error=False)
     async def do_reveal(self, reason: str) -> None:
         services = self.services
         row_id = self.record.get(self.spec.id_columns[0])
         decryptor = await services.decryptor(self.spec.system)
-        fields = await reveal(services.primary(self.spec.system), services.profile, decryptor, self.spec.table, row_id, reason)
+        fields = await reveal(services.primary(self.spec.system), services.profile, decryptor, self.spec.table, row_id, reason,
+                              read_only=services.read_only)
         self.clear_error()
         ident = self.record.identity(self.spec)
         for name, value in fields.items():
@@ -168,4 +210,5 @@ class DetailScreen(StandardScreen):
             self.table.forget_rendering()
             self.table.redraw(self.table.current())
         self.fill()
+        self.set_status(Text("revealed for this list only; the reveal is in OrderSync's audit log", style="dim"))
         self.notify("Revealed; the reveal is in OrderSync's audit log", timeout=3)

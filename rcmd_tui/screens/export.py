@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, ProgressBar, Static
 from textual.worker import Worker
 
+from rcmd_tui.config import data_dir
 from rcmd_tui.data.infra.failures import describe
 from rcmd_tui.data.lists.export import ExportResult, Format, export
 from rcmd_tui.data.lists.sources import Estimate, RowSource
@@ -24,7 +25,7 @@ from rcmd_tui.widgets.worker_failed import failure_of
 
 def default_path(spec: ListSpec, directory: Path | None = None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return (directory or Path.cwd()) / f"{spec.system}-{spec.key}-{stamp}.csv"
+    return (directory or data_dir("exports")) / f"{spec.system}-{spec.key}-{stamp}.csv"
 
 
 class ExportScreen(ModalScreen[ExportResult | None]):

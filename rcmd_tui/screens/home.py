@@ -11,8 +11,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import LoadingIndicator, Static
 
+from rcmd_tui.data.infra.health import Health
+from rcmd_tui.data.infra.services import Services
 from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.widgets.health_table import HealthTable
+from rcmd_tui.widgets.row_grid import RowGrid
 from rcmd_tui.widgets.safe_text import inert
 
 REFRESH_SECONDS = 5.0
@@ -21,6 +24,7 @@ REFRESH_SECONDS = 5.0
 class HomeScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="home.refresh", tooltip="Check every target again now"),
+        Binding("enter", "target", "Details", id="home.details", tooltip="Everything known about this target"),
     ]
     DEFAULT_CSS = """
     HomeScreen #banner { height: 1; padding: 0 1; color: $text-muted; }
@@ -38,6 +42,21 @@ class HomeScreen(StandardScreen):
             yield LoadingIndicator()
             yield HealthTable(id="health")
             yield Static(id="problems")
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.health: list[Health] = []
+
+    def on_row_grid_selected(self, event: RowGrid.Selected) -> None:
+        self.action_target()
+
+    def action_target(self) -> None:
+        """Everything known about the target under the cursor, in the status line."""
+        row = self.query_one(HealthTable).cursor_row
+        if 0 <= row < len(self.health):
+            h = self.health[row]
+            said = [h.target, h.where, h.version, h.role, h.detail] if h.ok else [h.target, h.where, h.error, h.hint]
+            self.set_status(inert(" · ".join(s for s in said if s)))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -61,6 +80,7 @@ class HomeScreen(StandardScreen):
     @work(exit_on_error=False, group="health")
     async def refresh_health(self) -> None:
         rows = await self.services.check_targets()
+        self.health = rows
         self.query_one(LoadingIndicator).display = False
         table = self.query_one(HealthTable)
         table.display = True

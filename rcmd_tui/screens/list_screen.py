@@ -21,7 +21,7 @@ from rcmd_tui.data.actions.plan import Plan
 from rcmd_tui.data.actions.run import Result
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.engine import open_source
-from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, parse_when
+from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, jump_moment
 from rcmd_tui.data.lists.sources import Estimate, RowSource
 from rcmd_tui.data.lists.spec import Column, ListSpec, Ordering, Record, RedisKeys, Snapshot
 from rcmd_tui.errors import RcmdError
@@ -36,6 +36,7 @@ from rcmd_tui.widgets.row_grid import RowGrid
 from rcmd_tui.widgets.safe_text import inert
 
 STATUS_DELAY_S = 0.15
+AUTO_REFRESH_S = 5.0  # a table's auto refresh: one page query every 5 s while it is on
 
 
 class ListScreen(StandardScreen):
@@ -49,6 +50,8 @@ class ListScreen(StandardScreen):
         Binding("x", "export", "Export", id="list.export", tooltip="Export every row matching the filter to CSV or JSON"),
         Binding("r", "refresh", "Refresh", id="list.refresh", tooltip="Read the first page again"),
         Binding("ctrl+l", "clear_filter", "Clear filter", id="list.clear_filter", show=False, tooltip="Drop the filter"),
+        Binding("a", "auto_refresh", "Auto refresh", id="list.auto", show=False,
+                tooltip="Read the rows on screen again every few seconds, the cursor staying on its row (toggle)"),
     ]
     AUTO_FOCUS = "#list-table"
 
@@ -62,6 +65,8 @@ class ListScreen(StandardScreen):
         self.source: RowSource = open_source(spec, services, self.ordering, self.filter)
         self._status_timer: Timer | None = None
         self._close_with_rows: list[Callable[[], None]] = []
+        self._auto: Timer | None = None
+        self.auto_every = 0.0
 
     @property
     def screen_name(self) -> str:
@@ -88,8 +93,8 @@ class ListScreen(StandardScreen):
         super().on_mount()
         self.table.focus()
         self.reload()
-        if isinstance(self.spec.source, Snapshot):
-            self.set_interval(self.spec.source.refresh_s, self.table.reread)
+        if isinstance(self.spec.source, Snapshot):  # a catalogue view is live by default
+            self.action_auto_refresh()
 
     def open_source(self) -> RowSource:
         return open_source(self.spec, self.services, self.ordering, self.filter)
@@ -133,32 +138,48 @@ class ListScreen(StandardScreen):
             self.estimate = estimate
             self.update_status()
 
+    @work(exclusive=True, group="empty", exit_on_error=False)
+    async def explain_empty(self, source: RowSource) -> None:
+        reason = await source.why_empty()
+        if reason and source is self.source and not self.table.window:
+            self.table.placeholder = f"no rows: {reason}"
+
     def after_failure(self, error: RcmdError, group: str) -> None:
         self.count_pending = False
         self._rows_arrived(painted_first=False)
         self.update_status()
 
     def status_text(self) -> Text:
+        """Most telling first, so that 80 columns keep it: where the cursor is in the whole list, the filter,
+        the marks, loading; then the ordering and what the source has to say."""
         table = self.table
+        estimate = self.estimate
+        total = "…" if estimate is None else f"{'' if estimate.exact else '≈'}{estimate.rows:,}"
         parts: list[Text | str | tuple[str, str]] = []
-        if self.estimate is None:
-            parts.append(("counting…", "dim"))
+        position = table.position(estimate.rows if estimate else None, bool(estimate and estimate.exact))
+        if not table.shown_records:
+            parts.append(f"0 of {total}" if not table.is_loading else "")
+        elif table.words and self.spec.source.words == "loaded":
+            parts += [f"{table.cursor_coordinate.row + 1} of {len(table.shown_records)}",
+                      (f" with these words in the {len(table.window):,} rows read", "dim")]
+        elif position is not None:
+            row, exact = position
+            parts += [("row ", "dim"), f"{'' if exact else '≈'}{row:,}", (" of ", "dim"), total]
         else:
-            parts.append(f"{'' if self.estimate.exact else '≈'}{self.estimate.rows:,} rows")
-            parts.append((f" ({self.estimate.source})", "dim"))
-        parts += [" │ ", ("sort ", "dim"), self.ordering.name]
+            parts += [("row ", "dim"), "…", (" of ", "dim"), total]
         if self.filter.text:
             parts += [" │ ", ("filter ", "dim"), inert(self.filter.text, "bold")]
         if table.marked:
             parts += [" │ ", (f"{len(table.marked)} marked", "bold yellow")]
-        if table.shown_records:
-            parts += [" │ ", ("row ", "dim"), f"{table.cursor_coordinate.row + 1}/{len(table.shown_records)} loaded"]
-            parts.append(" ↑" if table.more_before else "")
-            parts.append(" ↓" if table.more_after else "")
-        if self.source.note:
-            parts += [" │ ", (self.source.note, "dim")]
         if table.is_loading:
             parts += [" │ ", ("loading…", "bold")]
+        if self._auto is not None:
+            parts += [" │ ", (f"auto {self.auto_every:g}s", "bold green")]
+        parts += [" │ ", ("sort ", "dim"), self.ordering.name]
+        if estimate is not None and not estimate.exact:
+            parts += [" │ ", ("≈ " + estimate.source + "; # counts", "dim")]
+        if self.source.note:
+            parts += [" │ ", (self.source.note, "dim")]
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
     def update_status(self) -> None:
@@ -170,7 +191,10 @@ class ListScreen(StandardScreen):
     def on_paged_table_loading(self, _event: PagedTable.Loading) -> None:
         self.status_soon()
 
-    def on_paged_table_page_shown(self, _event: PagedTable.PageShown) -> None:
+    def on_paged_table_page_shown(self, event: PagedTable.PageShown) -> None:
+        if event.rows == 0 and not self.table.window and event.how in ("first", "at", "last"):
+            self.table.placeholder = f"no rows match: {self.filter.text}" if self.filter.text else "no rows"
+            self.explain_empty(self.source)
         if self.count_pending:
             self.count_pending = False
             self.call_after_refresh(self.count, False)  # after the rows are painted
@@ -249,15 +273,13 @@ class ListScreen(StandardScreen):
         bar = self.query_one(PromptBar)
 
         def go(text: str) -> None:
-            try:
-                moment = parse_when(text)
-            except FilterError as exc:
-                bar.action_close()
-                self.table.focus()
-                self.show_error(exc)
-                return
             if self.ordering.columns[0] != self.spec.time_column:
                 self.ordering = next(o for o in self.spec.orderings if o.columns[0] == self.spec.time_column)
+            try:
+                moment = jump_moment(text, self.ordering.descending)
+            except FilterError as exc:  # told in the bar, which stays open for another try
+                bar.say(exc)
+                return
             self.close_with_rows(bar.action_close)
             self.reload(moment)
 
@@ -275,9 +297,28 @@ class ListScreen(StandardScreen):
     def action_refresh(self) -> None:
         self.reload()
 
+    def action_auto_refresh(self) -> None:
+        if self._auto is not None:
+            self._auto.stop()
+            self._auto = None
+        else:
+            every = self.spec.source.refresh_s if isinstance(self.spec.source, Snapshot) else AUTO_REFRESH_S
+            self._auto = self.set_interval(every, self._auto_tick)
+            self.auto_every = every
+        self.update_status()
+
+    def _auto_tick(self) -> None:
+        if not self.table.is_loading and not self._close_with_rows:
+            self.table.reread()
+
     def after_action(self, plan: Plan, result: Result) -> None:
         self.table.marked.clear()
         self.table.reread()
+
+    def is_offered(self, action: str) -> bool:
+        if action.split("(", 1)[0] == "mark":  # marks gather rows for an action: none offered, none shown
+            return bool(self.GUARDED_ACTIONS) and self.actions_offered
+        return super().is_offered(action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "jump":

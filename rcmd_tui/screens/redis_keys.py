@@ -16,15 +16,24 @@ from textual.binding import Binding, BindingType
 from rcmd_tui.data.actions.plan import Plan, Privilege
 from rcmd_tui.data.actions.run import Result
 from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.format import duration
 from rcmd_tui.data.lists.spec import Record
 from rcmd_tui.data.rcmd.actions import delete_redis_key
-from rcmd_tui.data.rcmd.redis_keys import RedisValue, read_value
+from rcmd_tui.data.rcmd.redis_keys import RedisValue, epoch_ms, read_value
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.text import escape_controls
 from rcmd_tui.widgets.row_grid import GridColumn, RowGrid
 from rcmd_tui.widgets.safe_text import inert
+
+
+def _value_cell(value: bytes) -> Text:
+    """The value, inert; one that reads as epoch milliseconds gets its time beside it."""
+    moment = epoch_ms(value)
+    if moment is None:
+        return inert(value)
+    return Text.assemble(inert(value), (f"  {moment:%Y-%m-%d %H:%M:%S} UTC", "dim"))
 
 
 class RedisKeysScreen(ListScreen):
@@ -76,7 +85,7 @@ class RedisValueScreen(StandardScreen):
         return super().check_action(action, parameters)
 
     def action_delete(self) -> None:
-        if self.value is None or not self.actions_offered:
+        if self.value is None or self.refuse("Delete"):
             return
         shown = self.value.items[0][1] if self.value.type == "string" and not self.value.cut else None
         self.propose(delete_redis_key(self.key, self.value.type, shown, self.services.profile))
@@ -96,14 +105,16 @@ class RedisValueScreen(StandardScreen):
         self.value = await read_value(client, self.key)
         grid = self.grid
         grid.set_columns([GridColumn("field", Text("Field / index / score")), GridColumn("value", Text("Value"), 200)])
-        grid.set_rows([[inert(f) if f is not None else Text(""), inert(v)] for f, v in self.value.items])
+        grid.set_rows([[inert(f) if f is not None else Text(""), _value_cell(v)] for f, v in self.value.items])
         grid.placeholder = "" if self.value.items else "no such key (it may have expired)"
         self.refresh_bindings()
         shown, total = len(self.value.items), self.value.total
         unit = "bytes" if self.value.type == "string" else "items"
+        ttl = f"  expires in {duration(self.value.ttl)}" if self.value.ttl is not None else "  no expiry"
         self.set_status(Text.assemble(
-            inert(self.value.type, "bold"), f"  {total:,} {unit}" if total is not None else "",
-            f"  (showing the first {shown:,})" if self.value.cut else ""))
+            inert(self.key, "bold", limit=60), "  ", inert(self.value.type, "bold"),
+            f"  {total:,} {unit}" if total is not None else "", ttl,
+            f"  (the first {shown:,} shown)" if self.value.cut else ""))
 
     def action_copy(self) -> None:
         grid = self.grid

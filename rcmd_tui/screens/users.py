@@ -28,11 +28,17 @@ class RcmdUsersScreen(ListScreen):
         return marked or ([current] if current is not None else [])
 
     def action_set_active(self, active: bool) -> None:
-        if not self.actions_offered:
+        if self.refuse("Activate" if active else "Deactivate"):
             return
-        chosen = [r for r in self.targets() if r.get("is_active") is not active]
+        targets = self.targets()
+        chosen = [r for r in targets if r.get("is_active") is not active]
+        state = "active" if active else "inactive"
         if not chosen:
-            self.notify(f"Nothing to {'activate' if active else 'deactivate'}: the chosen users already are", timeout=3)
+            self.notify(f"Nothing to {'activate' if active else 'deactivate'}: the chosen users are already {state}", timeout=3)
             return
+        skipped = len(targets) - len(chosen)
+        if skipped:
+            self.notify(f"{skipped} of the {len(targets)} chosen {'is' if skipped == 1 else 'are'} already {state}; "
+                        "left out", timeout=4)
         users = [(str(r.get("id")), str(r.get("username"))) for r in chosen]
-        self.propose(set_users_active(users, active, self.services.profile))
+        self.propose(set_users_active(users, active, self.services.profile, skipped=skipped))

@@ -2,14 +2,44 @@
 
 Textual's Footer mounts a widget per key and rebuilds them on every focus change (100-200 ms here),
 which would cost a list more than its query; this paints the same information as one line of text.
+
+The keys a person needs everywhere (Enter, `:`, `?`, Esc, quit) sit at the right and always show; the
+screen's own keys fill the space left of them, and what does not fit ends in `…` (`?` lists them all).
 """
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 from rich.text import Text
+from textual.binding import Binding
 from textual.screen import Screen
 
 from rcmd_tui.widgets.status_line import StatusLine
+
+ESSENTIAL = ("list.details", "app.goto", "app.help", "app.back", "app.quit")  # kept at the right, always shown
+
+
+@runtime_checkable
+class OffersActions(Protocol):
+    """A screen that hides keys it would refuse (an action the session or the role may not run)."""
+
+    def is_offered(self, action: str) -> bool: ...
+
+
+def shown_bindings(screen: Screen[object]) -> list[Binding]:
+    """The bindings a person can use on ``screen`` now, once each, in the order the screen declares them."""
+    seen: set[str] = set()
+    found: list[Binding] = []
+    for active in screen.active_bindings.values():
+        binding = active.binding
+        if not binding.show or not active.enabled or binding.action in seen:
+            continue
+        if isinstance(screen, OffersActions) and not screen.is_offered(binding.action):
+            continue
+        seen.add(binding.action)
+        found.append(binding)
+    return found
 
 
 class KeyFooter(StatusLine):
@@ -24,17 +54,29 @@ class KeyFooter(StatusLine):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
+    def on_resize(self) -> None:
+        self.show_bindings(self.screen)
+
     def bindings_changed(self, screen: Screen[object]) -> None:
         # The signal can come before the focus settles (a screen's first focus); read them once it has.
         self.call_after_refresh(self.show_bindings, screen)
 
+    def _key(self, binding: Binding) -> Text:
+        return Text.assemble((f" {self.app.get_key_display(binding)} ", "bold reverse"), f" {binding.description} ")
+
     def show_bindings(self, screen: Screen[object]) -> None:
-        parts: list[Text | tuple[str, str] | str] = []
-        seen: set[str] = set()
-        for active in screen.active_bindings.values():
-            binding = active.binding
-            if not binding.show or not active.enabled or binding.action in seen:
-                continue
-            seen.add(binding.action)
-            parts += [(f" {self.app.get_key_display(binding)} ", "bold reverse"), f" {binding.description} "]
-        self.set(Text.assemble(*parts, no_wrap=True, overflow="ellipsis"))
+        bindings = shown_bindings(screen)
+        essential = sorted((b for b in bindings if b.id in ESSENTIAL), key=lambda b: ESSENTIAL.index(b.id or ""))
+        others = [b for b in bindings if b.id not in ESSENTIAL]
+        right = Text.assemble(*(self._key(b) for b in essential))
+        room = max(0, (self.size.width or 80) - right.cell_len - 1)
+        left = Text()
+        for i, binding in enumerate(others):
+            piece = self._key(binding)
+            more = i < len(others) - 1
+            if left.cell_len + piece.cell_len + (1 if more else 0) > room:
+                left.append("…", "bold")
+                break
+            left.append_text(piece)
+        gap = max(1, (self.size.width or 80) - left.cell_len - right.cell_len)
+        self.set(Text.assemble(left, " " * gap, right, no_wrap=True, overflow="ellipsis"))

@@ -80,6 +80,10 @@ class PagedTable(RowGrid):
         self.loading_what: str | None = None
         self.shown_count = 0
         self.paints: deque[float] = deque(maxlen=16)
+        self.window_start: int | None = 0  # the window's first row in the whole list (0-based), when known
+        self.start_exact = True
+        self.from_end = False
+        self._target: int | None = None
         self._rendered: dict[int, tuple[Record, Row]] = {}
         self._shown_cache: list[Column] | None = None  # id(record) -> its cells, the record kept alive
 
@@ -178,6 +182,9 @@ class PagedTable(RowGrid):
         if not self.window:
             self.load("first")
             return
+        if not self.more_before:  # at the top: read it from the top, so rows added meanwhile come in
+            self.load("first", keep=self.current())
+            return
         top = min(self.scroll_offset.y, len(self.shown_records) - 1)
         anchor = self.shown_records[max(0, top)] if self.shown_records else self.window[0]
         self.load("around", anchor=anchor, keep=self.current())
@@ -231,35 +238,73 @@ class PagedTable(RowGrid):
     def _apply(self, how: Load, page: Page, keep: Record | None = None) -> None:
         limit = WINDOW_PAGES * (self.source.page_size if self.source else 100)
         cursor = self.current()
+        target, self._target = self._target, None  # where [ or ] asked to land, in the old window's indexes
         if how == "after" and self.window:
-            first_new = len(self.window)
             self.window += page.records
             self.more_after = page.more_after
             drop = max(0, len(self.window) - limit)
             if drop:
                 self.window = self.window[drop:]
                 self.more_before = True
-            target = self.window[first_new - drop] if page.records and self._jump else cursor
-            self._jump = False
-            self.redraw(keep=target, how="after")
+                if self.window_start is not None:
+                    self.window_start += drop
+            self._redraw_at(target - drop if target is not None else None, cursor, "after")
         elif how == "before" and self.window:
             self.window = list(page.records) + self.window
             self.more_before = page.more_before
+            if self.window_start is not None:
+                self.window_start = max(0, self.window_start - len(page.records))
+            if not page.more_before:
+                self.window_start, self.start_exact = 0, True
             if len(self.window) > limit:
                 self.window = self.window[:limit]
                 self.more_after = True
-            target = page.records[-1] if page.records and self._jump else cursor
-            self._jump = False
-            self.redraw(keep=target, how="before")
+                if self.from_end:  # the window no longer ends at the list's end: ask where it starts instead
+                    self.from_end = False
+                    self.call_after_refresh(self._locate, self.source, self.window[0])
+            self._redraw_at(target + len(page.records) if target is not None else None, cursor, "before")
         else:
             self.window = list(page.records)
             self.more_before, self.more_after = page.more_before, page.more_after
-            if how == "around":
+            self.from_end = how == "last" and page.more_before  # counted back from the last row
+            if not page.more_before:
+                self.window_start, self.start_exact = 0, True
+            else:  # a jump or a re-read: where this is in the whole list is asked for below
+                self.window_start, self.start_exact = None, False
+            if keep is not None:
                 self.redraw(keep=keep, how=how)
             else:
                 self.redraw(at_index=len(self.window) - 1 if how == "last" else 0, how=how)
+            if self.window_start is None and self.window and not self.from_end:
+                self.call_after_refresh(self._locate, self.source, self.window[0])
 
-    _jump = False
+    def _redraw_at(self, index: int | None, cursor: Record | None, how: str) -> None:
+        if index is None or self.words:
+            self.redraw(keep=cursor, how=how)
+        else:
+            self.redraw(at_index=max(0, min(index, len(self.window) - 1)), how=how)
+
+    @work(exclusive=True, group="locate", exit_on_error=False)
+    async def _locate(self, source: RowSource | None, first: Record) -> None:
+        if source is None:
+            return
+        before, exact = await source.rows_before(first)
+        if source is self.source and self.window and self.window[0] is first:
+            self.window_start, self.start_exact = before, exact
+            self.post_message(self.PageShown(self, "located", len(self.shown_records)))
+
+    def position(self, total: int | None = None, total_exact: bool = False) -> tuple[int, bool] | None:
+        """The cursor's row in the whole list (1 is the first) and whether that is exact; None while unknown.
+        After G it counts back from ``total``: the last row is the last, however rough the total."""
+        record = self.current()
+        at = next((i for i, r in enumerate(self.window) if r is record), None) if record is not None else None
+        if at is None:
+            return None
+        if self.window_start is not None:
+            return self.window_start + at + 1, self.start_exact
+        if self.from_end and total is not None:
+            return max(1, total - (len(self.window) - 1 - at)), total_exact
+        return None
 
     def on_row_grid_highlighted(self, event: RowGrid.Highlighted) -> None:
         if not event.moved or self.is_loading or self.source is None or not self.shown_records:
@@ -273,19 +318,32 @@ class PagedTable(RowGrid):
 
     # -- actions ----------------------------------------------------------------------------------
 
-    def action_next_page(self) -> None:
-        if self.more_after:
-            self._jump = True
+    def _page_step(self, step: int) -> None:
+        """Exactly one page from the cursor, reading the next or previous page first if it is not loaded."""
+        if not self.shown_records:
+            return
+        size = self.source.page_size if self.source else 100
+        row = self.cursor_coordinate.row
+        if self.words:  # a free-text filter: a page of the rows it shows
+            self.move_cursor(row=row + step * size)
+            return
+        target = row + step * size
+        if 0 <= target < len(self.window):
+            self.move_cursor(row=target)
+        elif step > 0 and self.more_after:
+            self._target = target
             self.load("after")
-        elif self.shown_records:
-            self.move_cursor(row=len(self.shown_records) - 1)
-
-    def action_previous_page(self) -> None:
-        if self.more_before:
-            self._jump = True
+        elif step < 0 and self.more_before:
+            self._target = target
             self.load("before")
         else:
-            self.move_cursor(row=0)
+            self.move_cursor(row=len(self.window) - 1 if step > 0 else 0)
+
+    def action_next_page(self) -> None:
+        self._page_step(1)
+
+    def action_previous_page(self) -> None:
+        self._page_step(-1)
 
     def action_first_page(self) -> None:
         if self.more_before:

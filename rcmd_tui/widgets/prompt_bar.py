@@ -8,20 +8,26 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Static
 
+from rcmd_tui.errors import RcmdError
+from rcmd_tui.widgets.safe_text import inert
 
-class PromptBar(Horizontal):
+
+class PromptBar(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="prompt.close", tooltip="Close without answering"),
     ]
     # Over the status line, never over the rows: the rows repaint alone when they change.
     DEFAULT_CSS = """
-    PromptBar { height: 1; display: none; background: $boost; dock: bottom; layer: overlay; margin-bottom: 1; }
+    PromptBar { height: auto; display: none; background: $boost; dock: bottom; layer: overlay; margin-bottom: 1; }
     PromptBar.-open { display: block; }
-    PromptBar Static { width: auto; padding: 0 1; text-style: bold; }
+    PromptBar Horizontal { height: 1; }
+    PromptBar #prompt-question { width: auto; padding: 0 1; text-style: bold; }
     PromptBar Input, PromptBar Input:focus { border: none; height: 1; width: 1fr; padding: 0; }
+    PromptBar #prompt-error { display: none; height: auto; padding: 0 1; color: $error; background: $panel; }
+    PromptBar #prompt-error.-shown { display: block; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -29,12 +35,24 @@ class PromptBar(Horizontal):
         self.answer: Callable[[str], None] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static("", markup=False)
-        yield Input(disabled=True)
+        yield Static(id="prompt-error")
+        with Horizontal():
+            yield Static("", markup=False, id="prompt-question")
+            yield Input(disabled=True)
+
+    def say(self, error: RcmdError) -> None:
+        """A bad answer: told above the question, which stays open for another try."""
+        message = self.query_one("#prompt-error", Static)
+        message.update(inert(f"{error.title}: {error.message} — {error.hint}"))
+        message.add_class("-shown")
+
+    def on_input_changed(self, _event: Input.Changed) -> None:
+        self.query_one("#prompt-error", Static).remove_class("-shown")
 
     def ask(self, question: str, placeholder: str, answer: Callable[[str], None]) -> None:
         self.answer = answer
-        self.query_one(Static).update(question)
+        self.query_one("#prompt-error", Static).remove_class("-shown")
+        self.query_one("#prompt-question", Static).update(question)
         field = self.query_one(Input)
         field.placeholder = placeholder
         field.value = ""

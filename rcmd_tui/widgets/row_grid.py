@@ -27,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 AUTO_MAX = 48  # an auto-sized column never grows past this; details show the rest
+WIDE_MAX = 120  # with room to spare, a cut column grows up to this
 GAP = 1
 
 
@@ -88,23 +89,25 @@ class GridColumn:
 
 
 class RowGrid(ScrollView, can_focus=True):
+    """Enter is the screen's to bind (a list's details, home's target): the grid binds none, so the screen's
+    shows in the footer. A double click posts Selected."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("left", "column(-1)", "Left", show=False),
         Binding("right", "column(1)", "Right", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(-1)", "Top", show=False),
         Binding("end", "edge(1)", "Bottom", show=False),
-        Binding("enter", "select", "Select", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"rowgrid--header", "rowgrid--cursor", "rowgrid--cursor-row", "rowgrid--odd"}
     DEFAULT_CSS = """
     RowGrid { height: 1fr; background: $surface; }
     RowGrid > .rowgrid--header { text-style: bold; background: $panel; color: $foreground; }
     RowGrid > .rowgrid--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
-    RowGrid > .rowgrid--cursor-row { background: $boost; }
+    RowGrid > .rowgrid--cursor-row { background: $primary 30%; }
     RowGrid > .rowgrid--odd { background: $surface-lighten-1 10%; }
     RowGrid:blur > .rowgrid--cursor { background: $block-cursor-blurred-background; }
     """
@@ -184,13 +187,32 @@ class RowGrid(ScrollView, can_focus=True):
                 continue
             fit = max((r[i].cell_len for r in self.rows if i < len(r)), default=0)
             widths.append(min(AUTO_MAX, max(column.label.cell_len, fit)))
-        self.widths = widths
+        self.widths = self._widen(widths)
         self._lines.clear()
         self._header = None
         self.virtual_size = Size(sum(widths) + GAP * len(widths) + 1, len(self.rows) + 1)
         if self.rows:
             self.cursor_row = max(0, min(self.cursor_row, len(self.rows) - 1))
         self.refresh()
+
+    def _widen(self, widths: list[int]) -> list[int]:
+        """Free width goes to the columns whose values are cut, left to right, as far as the rows on screen need."""
+        room = self.size.width - 1 - (sum(widths) + GAP * len(widths))
+        if room <= 0 or not self.rows:
+            return widths
+        sample = [self.rows[i] for i in range(min(len(self.rows), max(1, self.size.height)))]
+        widened = list(widths)
+        for i in range(len(widened)):
+            wanted = min(WIDE_MAX, max((row[i].cell_len for row in sample if i < len(row)), default=0))
+            grow = min(room, wanted - widened[i])
+            if grow > 0:
+                widened[i] += grow
+                room -= grow
+        return widened
+
+    def on_resize(self) -> None:
+        if self.grid_columns:
+            self._relayout()
 
     # -- painting ---------------------------------------------------------------------------------
 
@@ -267,6 +289,8 @@ class RowGrid(ScrollView, can_focus=True):
                 found += self.get_component_rich_style("rowgrid--cursor-row")
             if part == "cursor":
                 found += self.get_component_rich_style("rowgrid--cursor")
+            if part and self.app.no_color:  # without colour a shade shows nothing: the cursor row is reversed
+                found += Style(reverse=True, bold=part == "cursor", underline=part == "cursor")
             self._layers[(odd, part)] = found
         return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -95,6 +96,12 @@ def demo_keys(profile: Profile) -> dict[str, bytes]:
     return keys
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    # Ctrl+C reaches the whole process group; the parent stops the servers and says so in one line, so a
+    # worker must not print a traceback of its own (its connection fails once the servers are gone).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def seed_profile(profile: Profile, scale_name: str = "small", *, reset: bool = False,
                  now: datetime | None = None, progress: Callable[[str], None] | None = None,
                  parallel: bool = True) -> list[SeedResult]:
@@ -114,7 +121,8 @@ def seed_profile(profile: Profile, scale_name: str = "small", *, reset: bool = F
     results: list[SeedResult] = []
     if parallel and len(jobs) > 1:
         # fork: the children need nothing but their arguments, and start in milliseconds.
-        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=_leave_interrupts_to_the_parent) as pool:
             futures = [pool.submit(fn, *args) for fn, args in jobs]
             results = [f.result() for f in futures]
     else:

@@ -95,8 +95,10 @@ def resolve(text: str, options: Sequence[N], what: str = "screen") -> N:
         system = SYSTEM_ALIASES.get(rest[0].lower())
         chosen = [d for d in candidates if d.system == system]
         if not chosen:
-            systems = ", ".join(d.system or "-" for d in candidates)
-            raise NavigationError(f"{matches[0]} has no system {rest[0]!r} here", f"use one of: {systems}")
+            systems = [d.system for d in candidates if d.system]
+            if not systems:
+                raise NavigationError(f"{matches[0]} is not per system", f"type :{matches[0]} alone")
+            raise NavigationError(f"{matches[0]} has no system {rest[0]!r} here", f"use one of: {', '.join(systems)}")
         return chosen[0]
     return candidates[0]
 

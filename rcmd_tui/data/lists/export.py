@@ -42,9 +42,12 @@ def exported(spec: ListSpec, name: str, value: Any) -> Any:
 
 
 def csv_cell(value: Any) -> str:
-    """A spreadsheet must not run a cell as a formula (OWASP CSV injection): such text gets a leading '."""
+    """A spreadsheet must not run a cell as a formula (OWASP CSV injection): such text gets a leading '.
+    Booleans read as the screen shows them (yes, no)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -82,7 +85,7 @@ async def export(source: RowSource, columns: Sequence[str], path: Path, fmt: For
     partial = path.with_name(path.name + ".partial")
     written = 0
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror}", "choose a directory you may write to") from None

@@ -44,8 +44,14 @@ class FilterError(RcmdError):
 Test = Callable[[Record], bool]
 
 
-def _always(_record: Record) -> bool:
-    return True
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A name a term looks up (user=bob): if it finds nobody, an empty list can say so."""
+
+    field: str
+    raw: str
+    query: str  # the field's resolve subquery, ours
+    value: Any  # bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,7 @@ class Filter:
     params: tuple[Any, ...]
     words: tuple[str, ...] = ()
     tests: tuple[Test, ...] = field(default=(), compare=False)
+    lookups: tuple[Lookup, ...] = field(default=(), compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -84,9 +91,12 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     """A moment: a duration ago (2h, 6mo) or an ISO date or date-time (UTC unless it names a zone)."""
     now = now or datetime.now(UTC)
     text = text.strip()
-    ago = parse_duration(text)
-    if ago is not None:
-        return now - ago
+    try:
+        ago = parse_duration(text)
+        if ago is not None:
+            return now - ago
+    except (OverflowError, ValueError):  # 100000y: before year 1, or too big for a duration
+        raise FilterError(f"{text!r} is too far back", "use a duration within a few thousand years, e.g. 10y") from None
     if text.lower() == "now":
         return now
     try:
@@ -95,6 +105,25 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
         raise FilterError(f"{text!r} is not a time",
                           "use a duration ago (90s, 15m, 2h, 7d, 2w, 6mo, 1y) or a date such as 2026-05-01 or '2026-05-01 13:30'") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class JumpError(FilterError):
+    title = "Jump"
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def jump_moment(text: str, descending: bool, now: datetime | None = None) -> datetime:
+    """Where ``t TEXT`` goes. A bare date means that whole day: newest first, its last moment (so the page
+    starts with the day's newest row, not the day before's); oldest first, its first."""
+    try:
+        moment = parse_when(text, now)
+    except FilterError as exc:
+        raise JumpError(exc.message, exc.hint) from None
+    if descending and _DATE_ONLY.match(text.strip()):
+        return moment + timedelta(days=1) - timedelta(microseconds=1)
+    return moment
 
 
 def _value(f: FilterField, raw: str, op: str) -> Any:
@@ -119,8 +148,11 @@ def _value(f: FilterField, raw: str, op: str) -> Any:
         if lowered not in ("true", "false", "yes", "no", "t", "f"):
             raise FilterError(f"{what}: {raw!r} is not true or false", f"use {f.name}=true or {f.name}=false")
         return lowered in ("true", "yes", "t")
-    if f.kind is Kind.ENUM and f.values and raw not in f.values:
-        raise FilterError(f"{what}: {raw!r} is not a {f.name}", "use one of: " + ", ".join(f.values))
+    if f.kind is Kind.ENUM and f.values:
+        canonical = next((v for v in f.values if v.lower() == raw.lower()), None)
+        if canonical is None:
+            raise FilterError(f"{what}: {raw!r} is not a {f.name}", "use one of: " + ", ".join(f.values))
+        return canonical
     if f.kind is Kind.INET:
         try:
             return str(ipaddress.ip_network(raw, strict=False))
@@ -141,6 +173,10 @@ def _clause(f: FilterField, op: str, value: Any, raw: str) -> tuple[sql.Composab
     if f.kind is Kind.INET:
         inner = sql.SQL("{} <<= %s::inet").format(col)
         return (sql.SQL("NOT ({})").format(inner) if op == "!=" else inner), [value]
+    if f.fold_case and op in ("=", "!="):
+        # login finds LOGIN: the spellings a few-valued column uses, matched with = ANY so its index still serves.
+        spellings = list(dict.fromkeys([str(value), str(value).upper(), str(value).lower()]))
+        return sql.SQL("{} {} (%s)").format(col, sql.SQL("<> ALL" if op == "!=" else "= ANY")), [spellings]
     if f.kind is Kind.UUID and f.resolve is not None:
         try:
             return sql.SQL("{} {} %s").format(col, sql.SQL(op)), [uuid.UUID(raw)]
@@ -149,6 +185,16 @@ def _clause(f: FilterField, op: str, value: Any, raw: str) -> tuple[sql.Composab
             membership = sql.SQL("NOT IN" if op == "!=" else "IN")
             return sql.SQL("{} {} ({})").format(col, membership, sql.SQL(f.resolve)), [found]
     return sql.SQL("{} {} %s").format(col, sql.SQL(op)), [value]
+
+
+def _lookup(f: FilterField, raw: str) -> list[Lookup]:
+    if f.kind is not Kind.UUID or f.resolve is None:
+        return []
+    try:
+        uuid.UUID(raw)
+    except ValueError:
+        return [Lookup(f.name, raw, f.resolve, f.prepare(raw) if f.prepare else raw)]
+    return []
 
 
 def _text(value: Any) -> str:
@@ -167,6 +213,8 @@ def _same(f: FilterField, have: Any, want: Any) -> bool:
             return ipaddress.ip_address(str(have).split("/")[0]) in ipaddress.ip_network(str(want), strict=False)
         except ValueError:
             return False
+    if f.fold_case:
+        return _text(have).lower() == _text(want).lower()
     if f.kind in (Kind.UUID, Kind.TEXT, Kind.ENUM):
         return _text(have) == _text(want)
     return bool(have == want)
@@ -235,6 +283,24 @@ def _shorthand(s: Shorthand, raw: str) -> tuple[sql.Composable, list[Any]]:
     return sql.SQL("{} = ANY(%s)").format(sql.Identifier(s.column)), [list(values)]
 
 
+def field_names(spec: ListSpec) -> dict[str, FilterField]:
+    """Each field by its name, and by the heading of the column it filters (``ok=`` for ``success=``)."""
+    names = {f.name: f for f in spec.filters}
+    for c in spec.columns:
+        field = next((f for f in spec.filters if f.column == c.name), None)
+        label = c.label.lower().replace(" ", "_")
+        if field is not None and label.isidentifier() and label not in names:
+            names[label] = field
+    return names
+
+
+def _example(f: FilterField) -> str:
+    if f.values:
+        return f.values[0]
+    return {Kind.INT: "42", Kind.BOOL: "true", Kind.TIME: "2h", Kind.INET: "10.0.0.0/8",
+            Kind.UUID: "<id>"}.get(f.kind, "…")
+
+
 def known(spec: ListSpec) -> str:
     names = [f.name for f in spec.filters] + [s.name + ":" for s in spec.shorthands]
     if spec.time_column:
@@ -249,25 +315,28 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
         tokens = shlex.split(text)
     except ValueError:
         raise FilterError(f"{text!r}: a quote is not closed", 'close it: action="LOGIN FAILED"') from None
-    fields = {f.name: f for f in spec.filters}
+    fields = field_names(spec)
     shorthands = {s.name: s for s in spec.shorthands}
     clauses: list[sql.Composable] = []
     params: list[Any] = []
     words: list[str] = []
     tests: list[Test] = []
+    lookups: list[Lookup] = []
     for token in tokens:
         m = _FIELD.match(token)
         colon = _WORD_COLON.match(token)
         if m and not (colon and ":" in token.split(m.group(2), 1)[0]):
             name, op, raw = m.groups()
-            f = fields.get(name)
+            f = fields.get(name.lower())
             if f is None:
                 raise FilterError(f"{token}: this list has no field {name!r}", f"filter on one of: {known(spec)}")
-            if not raw and op != "=":
-                raise FilterError(f"{token}: no value after {op}", f"type a value, e.g. {name}{op}…")
+            if not raw:
+                raise FilterError(f"{token}: {f.name} needs a value after {op}",
+                                  f"type one, e.g. {name}{op}{_example(f)}")
             value = _value(f, raw, op)
             clause, values = _clause(f, op, value, raw)
             tests.append(_test(f, op, value, raw))
+            lookups += _lookup(f, raw)
         elif colon and colon.group(1) in TIME_WORDS:
             clause, values = _time_clause(spec, colon.group(1), colon.group(2), now)
             word = colon.group(1)
@@ -276,11 +345,12 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
         elif colon and colon.group(1) in shorthands:
             clause, values = _shorthand(shorthands[colon.group(1)], colon.group(2))
             tests.append(_shorthand_test(shorthands[colon.group(1)], tuple(values[0])))
-        elif colon and colon.group(1) in fields:
-            f = fields[colon.group(1)]
+        elif colon and colon.group(1).lower() in fields:
+            f = fields[colon.group(1).lower()]
             value = _value(f, colon.group(2), "=")
             clause, values = _clause(f, "=", value, colon.group(2))
             tests.append(_test(f, "=", value, colon.group(2)))
+            lookups += _lookup(f, colon.group(2))
         elif colon and spec.source.words != "glob" and not colon.group(2).startswith("/"):  # a URL-ish word stays free text
             raise FilterError(f"{token}: this list has no {colon.group(1)}:", f"filter on one of: {known(spec)}")
         else:
@@ -291,7 +361,7 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
     if spec.source.words == "glob" and len(words) > 1:
         raise FilterError(f"{' '.join(words)}: one glob pattern, not {len(words)} words", "e.g. bull:* or session:*")
     where: sql.Composable = sql.SQL(" AND ").join(clauses) if clauses else EVERYTHING
-    return Filter(text.strip(), where, tuple(params), tuple(words), tuple(tests))
+    return Filter(text.strip(), where, tuple(params), tuple(words), tuple(tests), tuple(lookups))
 
 
 def matches_words(words: tuple[str, ...], cells: list[str]) -> bool:

@@ -91,6 +91,10 @@ def at_query(spec: ListSpec, ordering: Ordering, flt: Filter, moment: datetime, 
     return page_query(spec, ordering, Filter(flt.text, where, (*flt.params, moment), flt.words), None, limit)
 
 
+ROWS_BEFORE_EXACT = 10_000  # positions up to here are counted; deeper ones are the planner's estimate
+UNANALYSED_COUNT_CAP = 100_000  # a table the planner knows nothing about is counted up to here
+
+
 class KeysetSource(SourceBase):
     """Pages of one table view under one ordering and filter. Safe to share between workers: no cursor state."""
 
@@ -154,16 +158,17 @@ class KeysetSource(SourceBase):
 
     async def estimate(self) -> Estimate:
         if self.filter.where is NO_FILTER.where:
-            return Estimate(await self._table_estimate(), exact=False, source="planner statistics")
-        query = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {}").format(sql.Identifier(self.spec.table), self.filter.where)
-        async with self.pool.connection() as conn:
-            cur = psycopg.AsyncClientCursor(conn)  # EXPLAIN takes no server-side parameters; psycopg quotes them
-            await cur.execute(query, list(self.filter.params))
-            row = await cur.fetchone()
-        plan = row[0] if row else None
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        rows = int(plan[0]["Plan"]["Plan Rows"]) if plan else 0
+            rows = await self._table_estimate()
+            if rows > 0:
+                return Estimate(rows, exact=False, source="planner statistics")
+            # Never analysed (reltuples -1 or 0): the planner knows nothing, so count, up to a cap.
+            capped = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} LIMIT {}) AS rows").format(
+                sql.Identifier(self.spec.table), sql.Literal(UNANALYSED_COUNT_CAP + 1))
+            counted = int((await self._fetch(capped, []))[0][0])
+            if counted <= UNANALYSED_COUNT_CAP:
+                return Estimate(counted, exact=True, source="count(*): the table has no statistics yet")
+            return Estimate(counted, exact=False, source="at least; the table has no statistics yet")
+        rows = await self._explain_rows(self.filter.where, self.filter.params)
         return Estimate(rows, exact=False, source="planner estimate for this filter")
 
     async def _table_estimate(self) -> int:
@@ -180,6 +185,39 @@ class KeysetSource(SourceBase):
         query = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(sql.Identifier(self.spec.table), self.filter.where)
         rows = await self._fetch(query, list(self.filter.params))
         return Estimate(int(rows[0][0]), exact=True, source="count(*)")
+
+    async def why_empty(self) -> str | None:
+        """A name the filter looks up that matches nobody: the likeliest reason for no rows."""
+        async with self.pool.connection() as conn:
+            for lookup in self.filter.lookups:
+                query = sql.SQL("SELECT EXISTS ({})").format(sql.SQL(lookup.query))
+                row = await (await conn.execute(query, [lookup.value])).fetchone()
+                if row is not None and not row[0]:
+                    return f"no {lookup.field} {lookup.raw!r}: check the spelling (or give the id)"
+        return None
+
+    async def rows_before(self, record: Record) -> tuple[int, bool]:
+        """Counted up to ROWS_BEFORE_EXACT; beyond that the planner's estimate (a count would cost an OFFSET)."""
+        where = sql.SQL("{} AND {}").format(self.filter.where, _keyset(self.ordering, False))
+        params = [*self.filter.params, *([record.sort_key[0]] if len(self.ordering.columns) > 1 else []), *record.sort_key]
+        capped = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} WHERE {} LIMIT {}) AS before").format(
+            sql.Identifier(self.spec.table), where, sql.Literal(ROWS_BEFORE_EXACT + 1))
+        rows = await self._fetch(capped, params)
+        counted = int(rows[0][0]) if rows else 0
+        if counted <= ROWS_BEFORE_EXACT:
+            return counted, True
+        return max(await self._explain_rows(where, params), counted), False
+
+    async def _explain_rows(self, where: sql.Composable, params: Sequence[Any]) -> int:
+        query = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {} WHERE {}").format(sql.Identifier(self.spec.table), where)
+        async with self.pool.connection() as conn:
+            cur = psycopg.AsyncClientCursor(conn)  # EXPLAIN takes no server-side parameters; psycopg quotes them
+            await cur.execute(query, list(params))
+            row = await cur.fetchone()
+        plan = row[0] if row else None
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return int(plan[0]["Plan"]["Plan Rows"]) if plan else 0
 
     async def batches(self, size: int) -> AsyncGenerator[Sequence[Record], None]:
         """Through a server-side cursor, so memory stays flat however many rows match."""

@@ -107,6 +107,10 @@ class RedisScanSource(SourceBase):
     async def at(self, moment: datetime) -> Page:
         raise FilterError("Redis keys have no time order", "narrow the keys with a pattern (/) instead")
 
+    async def rows_before(self, record: Record) -> tuple[int, bool]:
+        at = self._index(record)
+        return (at if at is not None else 0), True
+
     async def estimate(self) -> Estimate:
         if self.match is None and not self.filter.has_terms:
             return Estimate(int(await self._client().dbsize()), exact=True, source="DBSIZE")

@@ -139,6 +139,11 @@ class SnapshotSource(SourceBase):
                 return self._slice(i)
         return self._slice(len(self.rows))
 
+    async def rows_before(self, record: Record) -> tuple[int, bool]:
+        await self._ensure()
+        at = self._index(record)
+        return (at if at is not None else 0), True
+
     async def estimate(self) -> Estimate:
         await self._ensure()
         return Estimate(len(self.rows), exact=True, source="snapshot")

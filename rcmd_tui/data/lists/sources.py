@@ -78,6 +78,14 @@ class RowSource(Protocol):
         """Every row matching the filter, in order, ``size`` at a time (export, reports)."""
         ...
 
+    async def why_empty(self) -> str | None:
+        """When nothing matches: a reason a person can act on (no user named 'x'), if there is one."""
+        ...
+
+    async def rows_before(self, record: Record) -> tuple[int, bool]:
+        """How many rows come before ``record`` in the ordering, and whether that is exact (else an estimate)."""
+        ...
+
 
 class SourceBase:
     """What every source keeps: the services, the view, its ordering and filter, the page size."""
@@ -88,6 +96,9 @@ class SourceBase:
         self.ordering = ordering or spec.ordering()
         self.filter = flt
         self.page_size = page_size
+
+    async def why_empty(self) -> str | None:
+        return None
 
 
 async def assemble(spec: ListSpec, ordering: Ordering, services: Services, names: Sequence[str],

@@ -73,6 +73,7 @@ class FilterField:
     resolve: str | None = None
     help: str = ""
     prepare: Callable[[str], str] | None = None  # e.g. an e-mail address to the hash the table is indexed by
+    fold_case: bool = False  # = and != also find the value upper- or lower-cased: login finds LOGIN
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,10 @@ class RevealDenied(RcmdError):
     title = "Reveal"
 
 
-def check_allowed(profile: Profile, columns: Sequence[EncryptedColumn], reason: str) -> None:
+def check_allowed(profile: Profile, columns: Sequence[EncryptedColumn], reason: str, read_only: bool = False) -> None:
+    if read_only:
+        raise RevealDenied("this session is read-only, and a reveal writes to OrderSync's audit log",
+                           "open the console without --read-only (and read_only = false) to reveal")
     if profile.ordersync is None:
         raise RevealDenied("this profile has no OrderSync target", "configure ordersync.dsn")
     if not profile.may_reveal():
@@ -43,7 +46,8 @@ def check_allowed(profile: Profile, columns: Sequence[EncryptedColumn], reason: 
 
 
 async def reveal(pool: psycopg_pool.AsyncConnectionPool[Any], profile: Profile, decryptor: Decryptor,
-                 table: str, row_id: Any, reason: str, fields: Sequence[str] | None = None) -> dict[str, Field]:
+                 table: str, row_id: Any, reason: str, fields: Sequence[str] | None = None, *,
+                 read_only: bool = False) -> dict[str, Field]:
     """Reveal some (default: every revealable) encrypted field of one row; one audit row per field."""
     if fields is None:
         columns = [c for c in of_table(table) if c.kind is not FieldKind.SECRET]
@@ -53,7 +57,7 @@ async def reveal(pool: psycopg_pool.AsyncConnectionPool[Any], profile: Profile, 
     if not columns or unknown:
         raise RevealDenied(f"{table} has no encrypted field {', '.join(sorted(unknown)) or ''}".strip(),
                            "choose one of: " + ", ".join(c.name for c in of_table(table)))
-    check_allowed(profile, columns, reason)
+    check_allowed(profile, columns, reason, read_only or profile.read_only)
     select = sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
         sql.SQL(", ").join(sql.Identifier(n) for c in columns for n in (c.ciphertext_column, c.key_id_column)),
         sql.Identifier(table), sql.Identifier(columns[0].id_column))

@@ -13,7 +13,7 @@ from rcmd_tui.data.actions.plan import Plan, Privilege, RedisCheck, RedisStep, S
 
 AUDIT = sql.SQL(
     "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, result) "
-    "SELECT NULL, %s, %s, t, %s::jsonb || jsonb_build_object('db_user', current_user, 'session_user', session_user), 'success' "
+    "SELECT NULL, %s, %s, t, %s || jsonb_build_object('db_user', current_user, 'session_user', session_user), 'success' "
     "FROM unnest(%s::text[]) AS t"
 )
 
@@ -27,8 +27,9 @@ def audit(action: str, resource_type: str, ids: Sequence[str], profile: Profile,
 USERS_ACTIVE_PRIVILEGES = (Privilege("users", "UPDATE", "is_active"), Privilege("audit_logs", "INSERT"))
 
 
-def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Profile) -> Plan:
-    """Activate or deactivate users, given as (id, username) shown in the opposite state."""
+def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Profile, skipped: int = 0) -> Plan:
+    """Activate or deactivate users, given as (id, username) shown in the opposite state; ``skipped`` chosen
+    ones already were (the title says so)."""
     ids = [u[0] for u in users]
     verb = "Activate" if active else "Deactivate"
     check = Statement(sql.SQL(
@@ -39,7 +40,8 @@ def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Pr
     change = Statement(sql.SQL("UPDATE users SET is_active = %s, updated_at = now() WHERE id = ANY(%s::uuid[])"), (active, ids))
     many = len(ids) > 1
     return Plan(
-        system="rcmd", title=f"{verb} {len(ids)} user{'s' if many else ''}",
+        system="rcmd", title=f"{verb} {len(ids)} user{'s' if many else ''}"
+                             + (f" ({skipped} already {'active' if active else 'inactive'}, left out)" if skipped else ""),
         targets=tuple(u[1] for u in users), check=check,
         audit=audit("console.user.activate" if active else "console.user.deactivate", "users", ids, profile, {"is_active": active}),
         statements=(change,), roles=("admin",),
@@ -65,5 +67,5 @@ def delete_redis_key(key: bytes, kind: str, shown_value: bytes | None, profile: 
 
 AUDIT_FAILED = sql.SQL(
     "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, result) "
-    "SELECT NULL, %s, %s, t, %s::jsonb || jsonb_build_object('db_user', current_user), 'error' FROM unnest(%s::text[]) AS t"
+    "SELECT NULL, %s, %s, t, %s || jsonb_build_object('db_user', current_user), 'error' FROM unnest(%s::text[]) AS t"
 )

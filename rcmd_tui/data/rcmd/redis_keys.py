@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis.asyncio
@@ -27,6 +27,26 @@ class RedisValue:
     items: tuple[tuple[bytes | None, bytes], ...]  # (field, member or score, value); strings have one item
     total: int | None  # how many items the key holds, when Redis says cheaply
     cut: bool
+    ttl: timedelta | None = None  # None: no expiry
+
+
+EPOCH_MS_RANGE = (946_684_800_000, 4_102_444_800_000)  # 2000-01-01 .. 2100-01-01
+
+
+def epoch_ms(value: bytes) -> datetime | None:
+    """A value that reads as milliseconds since the epoch (Bull's timestamp, processedOn …), as a time.
+
+    >>> epoch_ms(b"1793311995761").isoformat()
+    '2026-10-29T22:13:15.761000+00:00'
+    >>> epoch_ms(b"42") is None
+    True
+    """
+    if len(value) != 13 or not value.isdigit():
+        return None
+    number = int(value)
+    if not EPOCH_MS_RANGE[0] <= number < EPOCH_MS_RANGE[1]:
+        return None
+    return datetime.fromtimestamp(number / 1000, UTC)
 
 
 def _text(value: bytes | str) -> str:
@@ -58,13 +78,15 @@ TYPES = ("string", "hash", "list", "set", "zset", "stream")
 
 
 async def read_value(client: redis.asyncio.Redis, key: bytes, limit: int = PREVIEW_ITEMS) -> RedisValue:
+    ttl_ms = int(await client.pttl(key))
+    ttl = timedelta(milliseconds=ttl_ms) if ttl_ms >= 0 else None
     kind = _text(await client.type(key))
     items: list[tuple[bytes | None, bytes]] = []
     total: int | None = None
     if kind == "string":
         total = int(await client.strlen(key))
         data = await client.getrange(key, 0, PREVIEW_BYTES - 1)
-        return RedisValue(key, kind, ((None, _b(data)),), total, total > PREVIEW_BYTES)
+        return RedisValue(key, kind, ((None, _b(data)),), total, total > PREVIEW_BYTES, ttl)
     answer: Any
     if kind == "hash":
         total = int(await client.hlen(key))
@@ -87,4 +109,4 @@ async def read_value(client: redis.asyncio.Redis, key: bytes, limit: int = PREVI
         answer = await client.xrevrange(key, count=limit)
         for entry_id, fields in answer:
             items += [(_b(entry_id) + b" " + _b(f), _b(v)) for f, v in fields.items()]
-    return RedisValue(key, kind, tuple(items), total, total is not None and total > len(items))
+    return RedisValue(key, kind, tuple(items), total, total is not None and total > len(items), ttl)

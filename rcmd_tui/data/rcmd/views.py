@@ -25,9 +25,9 @@ RCMD_AUDIT = ListSpec(
     ),
     orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
     filters=(
-        FilterField("action", "action", help="LOGIN, UPDATE, job.create …"),
+        FilterField("action", "action", help="LOGIN, UPDATE, job.create …", fold_case=True),
         FilterField("user", "user_id", K.UUID, resolve=USER_BY_NAME, help="a user id or a username"),
-        FilterField("resource", "resource_type", help="users, jobs, permissions …"),
+        FilterField("resource", "resource_type", help="users, jobs, permissions …", fold_case=True),
         FilterField("resource_id", "resource_id"),
         FilterField("result", "result", K.ENUM, values=("success", "failure", "error")),
         FilterField("ip", "ip_address", K.INET, help="an address or a network such as 10.0.0.0/8"),
@@ -55,7 +55,7 @@ RCMD_USERS = ListSpec(
     orderings=(Ordering("username", ("username",), descending=False), Ordering("username desc", ("username",))),
     filters=(
         FilterField("username", "username"),
-        FilterField("email", "email"),
+        FilterField("email", "email", fold_case=True),
         FilterField("role", "role", K.ENUM, values=("admin", "power_user", "user")),
         FilterField("active", "is_active", K.BOOL),
         FilterField("id", "id", K.UUID),
