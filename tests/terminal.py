@@ -61,6 +61,11 @@ class Terminal:
             os.write(self.fd, KEYS.get(key, key).encode())
             self.settle(0.15)
 
+    def send(self, raw: bytes) -> None:
+        """Bytes in one write, as a paste or tmux send-keys delivers them."""
+        os.write(self.fd, raw)
+        self.settle(0.15)
+
     def text(self) -> str:
         return "\n".join(self.screen.display)
 

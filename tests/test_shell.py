@@ -35,6 +35,9 @@ async def test_colon_prompt_completes_and_opens_a_list_and_escape_goes_back(prof
         assert isinstance(app.screen, CommandPrompt)
         assert "no screen named 'nosuch'" in str(app.screen.query_one("#prompt-error").render())
         await pilot.press("escape")
+        await goto(pilot, app, "home rcmd")
+        assert "home is not per system; type :home alone" in str(app.screen.query_one("#prompt-error").render())
+        await pilot.press("escape")
         await goto(pilot, app, "users os")
         assert isinstance(app.screen, ListScreen) and app.screen.spec.title == "OrderSync users"
         await pilot.press("escape")

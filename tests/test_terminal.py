@@ -117,3 +117,17 @@ def test_the_reveal_reason_shows_while_typed_and_an_empty_one_is_refused(seeded:
         assert "SUP-1234 checking" in term.text()
         term.press("enter")
         term.wait_for("revealed for this list only")
+
+
+def test_a_burst_of_ctrl_u_and_new_text_edits_in_order(profile: Profile, tmp_path: Path) -> None:
+    """What tmux send-keys or a paste sends: the clearing key and the new text in one read."""
+    fill_rcmd(profile, rows=20)
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"audit", "enter")
+        term.wait_for("Time (UTC)")
+        term.press("/", *"status:failed")
+        term.send(b"\x15colour=red\r")
+        term.wait_for("this list has no field 'colour'")
+        term.send(b"\x15user=bob\r")
+        term.wait_for("filter user=bob")

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from rcmd_tui.data.lists.catalog import NavigationError, Place, resolve
 from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.text_box import TextBox
 
 
 class CommandPrompt(ModalScreen[Place | None]):
@@ -38,7 +39,7 @@ class CommandPrompt(ModalScreen[Place | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(placeholder=":audit, :users ordersync …", id="prompt-input",
+            yield TextBox(placeholder=":audit, :users ordersync …", id="prompt-input",
                         suggester=SuggestFromList([d.command for d in self.options], case_sensitive=False))
             yield OptionList(id="prompt-options")
             yield Static(id="prompt-error")

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from rcmd_tui.data.actions.plan import Plan
 from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.text_box import TextBox
 
 SHOWN_TARGETS = 10
 
@@ -54,7 +55,7 @@ class ConfirmScreen(ModalScreen[bool]):
                     yield Static(inert_sql(statement))
             if self.typed:
                 yield Static(Text.assemble("Type ", (self.typed, "bold reverse"), " and press Enter; Esc cancels."))
-                yield Input(placeholder=self.typed, id="confirm-typed")
+                yield TextBox(placeholder=self.typed, id="confirm-typed")
             else:
                 yield Static("Enter runs it; Esc cancels.", markup=False)
             yield Static(id="confirm-wrong")

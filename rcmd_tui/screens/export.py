@@ -20,6 +20,7 @@ from rcmd_tui.data.lists.export import ExportResult, Format, export
 from rcmd_tui.data.lists.sources import Estimate, RowSource
 from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.text_box import TextBox
 from rcmd_tui.widgets.worker_failed import failure_of
 
 
@@ -55,7 +56,7 @@ class ExportScreen(ModalScreen[ExportResult | None]):
             filt = self.source.filter.text or "no filter"
             yield Static(inert(f"Export {self.spec.title} ({filt}; the columns shown; encrypted fields masked). "
                                "Path ending .csv or .json, Enter starts:"))
-            yield Input(str(default_path(self.spec, self.directory)), id="export-path")
+            yield TextBox(str(default_path(self.spec, self.directory)), id="export-path")
             yield ProgressBar(total=self.estimate.rows if self.estimate and self.estimate.rows else None, show_eta=True)
             yield Static(id="export-message")
 

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from rcmd_tui.widgets.text_box import TextBox
+
 
 class TextPrompt(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
@@ -30,7 +32,7 @@ class TextPrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question, markup=False)
-            yield Input(placeholder=self.placeholder)
+            yield TextBox(placeholder=self.placeholder)
             yield Static("Enter answers; Esc cancels.", id="prompt-help", markup=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 from rcmd_tui.data.lists.filters import Filter, FilterError, compile_filter, known
 from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.text_box import TextBox
 
 
 class FilterBar(Vertical):
@@ -49,7 +50,7 @@ class FilterBar(Vertical):
     def compose(self) -> ComposeResult:
         words = {"loaded": "other words: the loaded rows", "all": "other words: every row",
                  "glob": "a word is the key pattern (bull:*)"}[self.spec.source.words]
-        yield Input(placeholder=f"/ field=value …  ({words})", id="filter-input", disabled=True)
+        yield TextBox(placeholder=f"/ field=value …  ({words})", id="filter-input", disabled=True)
         yield Static(self.help(), id="filter-message")
 
     def help(self) -> Text:

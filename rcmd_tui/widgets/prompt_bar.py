@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.text_box import TextBox
 
 
 class PromptBar(Vertical):
@@ -38,7 +39,7 @@ class PromptBar(Vertical):
         yield Static(id="prompt-error")
         with Horizontal():
             yield Static("", markup=False, id="prompt-question")
-            yield Input(disabled=True)
+            yield TextBox(disabled=True)
 
     def say(self, error: RcmdError) -> None:
         """A bad answer: told above the question, which stays open for another try."""

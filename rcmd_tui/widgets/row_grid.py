@@ -27,6 +27,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 AUTO_MAX = 48  # an auto-sized column never grows past this; details show the rest
+PLACEHOLDER = Style(dim=True, italic=True)
 WIDE_MAX = 120  # with room to spare, a cut column grows up to this
 GAP = 1
 
@@ -309,7 +310,7 @@ class RowGrid(ScrollView, can_focus=True):
         row = scroll_y + y - 1
         if not 0 <= row < len(self.rows):
             if y == 1 and not self.rows and self._placeholder:
-                return Strip(list(Text(f" {self._placeholder}", style="dim italic").render(self.app.console))).crop_extend(
+                return Strip([Segment(f" {self._placeholder}", self.rich_style + PLACEHOLDER)]).crop_extend(
                     0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         cursor_column = self.cursor_column if row == self.cursor_row and self.widths else -1
