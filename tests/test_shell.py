@@ -120,6 +120,7 @@ async def test_filters_good_and_bad(profile: Profile) -> None:
         await pilot.press("ctrl+u", *"r13", "enter")  # free text: on the loaded rows only
         await settle(pilot, app)
         assert [r.get("resource_id") for r in table_of(app).shown_records] == ["r13"]
+        assert "1 of 1 with these words in the" in str(screen.query_one("#status").render())  # not the whole table
         assert not screen.query_one(ErrorPanel).has_class("-shown")
 
 

@@ -145,3 +145,45 @@ async def test_a_reveal_row_shows_the_field_and_the_reason(seeded: Profile) -> N
             stack.extend(node.children)
         text = "\n".join(labels)
         assert "New value" in text and '"SUP-77 verify phone"' in text and "field" in text
+
+
+async def test_help_lists_the_screens_own_keys_first_and_the_palette_offers_keys_once(profile: Profile) -> None:
+    from rcmd_tui.screens.help import HelpScreen
+
+    fill_rcmd(profile, rows=5)
+    async with open_console(profile, "audit", size=(80, 24)) as c:
+        titles = [cmd.title for cmd in c.app.get_system_commands(c.screen)]
+        assert titles.count("Keys") == 1
+        await c.press("question_mark")
+        await c.pilot.pause()
+        assert isinstance(c.screen, HelpScreen)
+        table = c.screen.query_one("DataTable")
+        ids = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]  # type: ignore[attr-defined]
+        assert ids[0].startswith("list.") and ids.index("list.filter") < ids.index("app.goto") < ids.index("-")
+        await c.press("end")
+        assert table.cursor_row == table.row_count - 1  # type: ignore[attr-defined]
+        await c.press("home")
+        more = str(c.screen.query_one("#help-more").render())
+        assert more  # the first key's longer help, below the table
+
+
+async def test_the_column_chooser_says_shown_or_hidden_in_words(profile: Profile) -> None:
+    from textual.widgets import SelectionList
+
+    fill_rcmd(profile, rows=5)
+    async with open_console(profile, "audit") as c:
+        await c.press("c")
+        await c.pilot.pause()
+        options = c.screen.query_one(SelectionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert prompts[0] == "Time (UTC)  (shown)" and "User agent  (hidden)" in prompts
+        await c.press("space")
+        await c.pilot.pause()
+        assert str(options.get_option_at_index(0).prompt) == "Time (UTC)  (hidden)"
+
+
+async def test_enter_on_a_home_target_tells_all_about_it(profile: Profile) -> None:
+    async with open_console(profile) as c:
+        await c.press("enter")
+        status = str(c.screen.query_one("#status").render())
+        assert status.startswith("rcmd · 127.0.0.1:") and "primary" in status
