@@ -59,6 +59,11 @@ def test_at_80_columns_the_name_the_keys_and_every_typed_text_show(profile: Prof
         keys = _key_line(term)
         for essential in ("⏎  Details", ":  Go to", "?  Keys", "esc  Back", "q  Quit"):
             assert essential in keys, keys
+        term.press("?")
+        term.wait_for("list.filter")
+        assert "list.previous_page" in term.text()  # the id column whole at 80 columns
+        assert "Copy this cell to the clipboard (OSC 52, works over SSH)" in term.text()  # the longer help, below
+        term.press("escape")
         for key, row in (("g", "row 1 of"), ("]", "row 101 of"), ("]", "row 201 of"), ("[", "row 101 of"),
                          ("G", "250 of ≈250")):
             term.press(key)

@@ -62,7 +62,7 @@ class HomeScreen(StandardScreen):
         super().on_mount()
         self.query_one("#banner", Static).update(Text.assemble(
             (":", "bold reverse"), " go to a screen (:audit, :users …)  ", ("?", "bold reverse"), " keys  ",
-            ("ctrl+p", "bold reverse"), " commands  ", ("esc", "bold reverse"), " back"))
+            ("ctrl+p", "bold reverse"), " commands  ", ("q", "bold reverse"), " quit"))
         self.query_one(HealthTable).display = False
         self.refresh_health()
         self.set_interval(REFRESH_SECONDS, self._tick)
