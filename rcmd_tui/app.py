@@ -13,7 +13,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from rcmd_tui.config import Profile, data_dir
 from rcmd_tui.data.infra.services import Services
@@ -133,8 +133,9 @@ class RcmdApp(App[int]):
             self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "go_back":  # home is the last stop: no Esc to offer there
-            return len(self.screen_stack) > 2
+        if action == "go_back":  # home is the last stop: no Esc to offer there (nor under a dialog over it)
+            under = next((s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)), None)
+            return len(self.screen_stack) > 2 and not isinstance(under, HomeScreen)
         return True
 
     def busy(self) -> list[str]:

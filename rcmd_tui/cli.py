@@ -60,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--serve", action="store_true",
                       help="do not open the console: keep the servers running and print the profile")
     demo.add_argument("--live", action="store_true", help="simulate activity: jobs, orders, logins, slow queries, locks")
+    demo.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                      help="hide and refuse every action (as the global flag)")
     return parser
 
 

@@ -19,7 +19,7 @@ def test_a_field_with_no_value_is_named(text: str) -> None:
     with pytest.raises(FilterError) as caught:
         compile_filter(RCMD_AUDIT, text)
     name = text.rstrip("=!<>~")
-    assert f"{name} needs a value" in caught.value.message and name in caught.value.hint
+    assert f"{name} needs a value" in caught.value.message and caught.value.hint.startswith("type ")
 
 
 def test_column_headings_are_field_names_and_enum_values_ignore_case() -> None:

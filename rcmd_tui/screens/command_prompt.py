@@ -13,7 +13,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rcmd_tui.data.lists.catalog import NavigationError, Place, resolve
+from rcmd_tui.data.lists.catalog import SYSTEM_ALIASES, NavigationError, Place, resolve
 from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.text_box import TextBox
 
@@ -51,7 +51,11 @@ class CommandPrompt(ModalScreen[Place | None]):
         words = text.strip().lstrip(":").lower().split()
         if not words:
             return self.options
-        return [d for d in self.options if d.command.startswith(" ".join(words)) or d.name.startswith(words[0])]
+        named = [d for d in self.options if d.name.startswith(words[0])]
+        if len(words) > 1:  # a system typed too (os, rcmd): only its screens
+            system = SYSTEM_ALIASES.get(words[1])
+            return [d for d in named if (system is None and (d.system or "").startswith(words[1])) or d.system == system]
+        return named
 
     def _fill(self, text: str) -> None:
         options = self.query_one(OptionList)

@@ -13,7 +13,6 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from rcmd_tui.data.actions.plan import Plan
 from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.text_box import TextBox
 
@@ -24,6 +23,10 @@ class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Do nothing"),
         Binding("enter", "confirm", "Run", id="confirm.run", priority=True, tooltip="Run it (after typing the words, if asked)"),
+        Binding("pagedown", "scroll(1)", "More", id="confirm.down", priority=True, show=False,
+                tooltip="Scroll down what will run"),
+        Binding("pageup", "scroll(-1)", "Back up", id="confirm.up", priority=True, show=False,
+                tooltip="Scroll up what will run"),
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
@@ -32,17 +35,13 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen VerticalScroll { height: auto; max-height: 14; background: $boost; }
     ConfirmScreen Input, ConfirmScreen Input:focus { border: none; height: 1; background: $boost; }
     ConfirmScreen #confirm-wrong { color: $error; height: auto; }
+    ConfirmScreen #confirm-more { color: $warning; height: auto; display: none; }
+    ConfirmScreen #confirm-more.-shown { display: block; }
     """
 
     def __init__(self, title: str, targets: Sequence[str], statements: list[str], how: str, typed: str | None) -> None:
         super().__init__()
         self.title_text, self.targets, self.statements, self.how, self.typed = title, targets, statements, how, typed
-
-    @classmethod
-    def for_plan(cls, plan: Plan, statements: list[str], where: str, lock_timeout_ms: int) -> ConfirmScreen:
-        return cls(plan.title, plan.targets, statements,
-                   f"On {plan.system} ({where}), one transaction, lock_timeout {lock_timeout_ms} ms: "
-                   "re-check the targets, write the audit row, change.", plan.typed)
 
     def compose(self) -> ComposeResult:
         targets = ", ".join(self.targets[:SHOWN_TARGETS]) + (f" and {len(self.targets) - SHOWN_TARGETS} more"
@@ -53,6 +52,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with VerticalScroll():
                 for statement in self.statements:
                     yield Static(inert_sql(statement))
+            yield Static("More of what will run is below: PgDn shows it, PgUp goes back.", id="confirm-more")
             if self.typed:
                 yield Static(Text.assemble("Type ", (self.typed, "bold reverse"), " and press Enter; Esc cancels."))
                 yield TextBox(placeholder=self.typed, id="confirm-typed")
@@ -63,6 +63,15 @@ class ConfirmScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         if self.typed:
             self.query_one(Input).focus()
+        self.call_after_refresh(self._say_if_more)
+
+    def _say_if_more(self) -> None:
+        # At 80x24 a bulk change does not fit: the last statement must never hide without a word.
+        self.query_one("#confirm-more", Static).set_class(self.query_one(VerticalScroll).max_scroll_y > 0, "-shown")
+
+    def action_scroll(self, step: int) -> None:
+        scroll = self.query_one(VerticalScroll)
+        scroll.scroll_to(y=scroll.scroll_y + step * max(1, scroll.size.height - 1), animate=False)
 
     def action_confirm(self) -> None:
         if self.typed:

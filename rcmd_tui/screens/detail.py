@@ -87,7 +87,7 @@ class DetailScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "reveal", "Reveal", id="detail.reveal", tooltip="Show encrypted fields in full (asks why; audited)"),
         Binding("y", "copy", "Copy", id="detail.copy", tooltip="Copy the highlighted value (masked stays masked)"),
-        Binding("E", "expand_all", "Expand all", id="detail.expand", show=False, tooltip="Unfold every JSON node"),
+        Binding("E", "expand_all", "Expand all", id="detail.expand", tooltip="Unfold every JSON node"),
     ]
 
     def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
@@ -120,7 +120,9 @@ class DetailScreen(StandardScreen):
         self.fill()
         self.query_one(JsonTree).focus()
         if self.encrypted:
-            self.set_status(Text("encrypted fields are masked; v reveals them (asks why, audited)", style="dim"))
+            why_not = self.may_reveal()
+            self.set_status(Text("encrypted fields are masked; v reveals them (asks why, audited)" if why_not is None
+                                 else f"encrypted fields are masked; no reveal here: {why_not}", style="dim"))
 
     def _label(self, column: Column) -> Text:
         return Text(column.label, style="bold")
@@ -144,7 +146,7 @@ class DetailScreen(StandardScreen):
                 text, style = f"{value.kind.value}: {value.detail}", "bold red"
             elif isinstance(value, Plain) and column.encrypted is not None and column.name not in self.revealed and not value.unencrypted:
                 style = "italic"
-                text += "   (v reveals)"
+                text += "   (v reveals)" if self.may_reveal() is None else "   (masked)"
             tree.root.add_leaf(Text.assemble(self._label(column), ": ", inert(text, style)),
                                data=copied(column, value, self.revealed.get(column.name)))
         tree.root.expand()
@@ -189,7 +191,7 @@ class DetailScreen(StandardScreen):
 
         self.app.push_screen(TextPrompt("Why reveal this row's encrypted fields? (written to OrderSync's audit log)",
                                         "ticket or reason, e.g. SUP-1234 customer asked to confirm e-mail",
-                                        required="A reason is required: type why (a ticket number will do), or Esc"),
+                                        required="A reason is required: type why (a ticket number will do), or press Esc to cancel."),
                              asked)
 
     @work(exclusive=True, group="reveal", exit_on_error=False)

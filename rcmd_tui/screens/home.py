@@ -46,6 +46,7 @@ class HomeScreen(StandardScreen):
     def __init__(self, services: Services) -> None:
         super().__init__(services)
         self.health: list[Health] = []
+        self.telling: str | None = None  # the target whose details the status line shows (kept until the cursor moves)
 
     def on_row_grid_selected(self, event: RowGrid.Selected) -> None:
         self.action_target()
@@ -56,7 +57,11 @@ class HomeScreen(StandardScreen):
         if 0 <= row < len(self.health):
             h = self.health[row]
             said = [h.target, h.where, h.version, h.role, h.detail] if h.ok else [h.target, h.where, h.error, h.hint]
+            self.telling = h.target
             self.set_status(inert(" · ".join(s for s in said if s)))
+
+    def on_row_grid_highlighted(self, _event: RowGrid.Highlighted) -> None:
+        self.telling = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -73,6 +78,7 @@ class HomeScreen(StandardScreen):
             self.refresh_health()
 
     def action_refresh(self) -> None:
+        self.telling = None
         self.services.forget_keys()  # after an unlock or an import, ask the keyring again
         self.set_status(Text("checking every target…", style="dim"))
         self._tick()
@@ -89,5 +95,7 @@ class HomeScreen(StandardScreen):
                     for h in rows if not h.ok]
         self.query_one("#problems", Static).update(Text("\n").join(problems) if problems else "")
         down = sum(1 for h in rows if not h.ok)
+        if self.telling is not None:
+            return  # a target's details stay until the cursor moves
         self.set_status(Text.assemble(f"{len(rows) - down} of {len(rows)} targets up",
                                       (f" · checked every {REFRESH_SECONDS:g} s; r checks now", "dim")))

@@ -194,6 +194,8 @@ class ListScreen(StandardScreen):
     def on_paged_table_page_shown(self, event: PagedTable.PageShown) -> None:
         if event.rows == 0 and not self.table.window and event.how in ("first", "at", "last"):
             self.table.placeholder = f"no rows match: {self.filter.text}" if self.filter.text else "no rows"
+            if event.how == "first":  # nothing at all: the total is known, whatever the planner would guess
+                self.estimate, self.count_pending = Estimate(0, True, "nothing matches"), False
             self.explain_empty(self.source)
         if self.count_pending:
             self.count_pending = False

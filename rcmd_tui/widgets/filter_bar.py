@@ -31,8 +31,8 @@ class FilterBar(Vertical):
     FilterBar { height: auto; display: none; dock: bottom; layer: overlay; background: $panel; }
     FilterBar.-open { display: block; }
     FilterBar Input, FilterBar Input:focus { border: none; height: 1; background: $boost; }
-    FilterBar #filter-message { color: $text-muted; height: 1; padding: 0 1; }
-    FilterBar #filter-message.-error { color: $error; height: auto; }
+    FilterBar #filter-message { color: $text-muted; height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    FilterBar #filter-message.-error { color: $error; height: auto; text-wrap: wrap; }
     """
 
     @dataclass

@@ -14,10 +14,15 @@ from typing import Protocol, runtime_checkable
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from rcmd_tui.widgets.status_line import StatusLine
 
 ESSENTIAL = ("list.details", "app.goto", "app.help", "app.back", "app.quit")  # kept at the right, always shown
+GENERIC = ("list.", "detail.", "app.")  # ids of keys every list (or every screen) has; a screen's own come first
+# Keys a text box takes as text: while one has the focus they type, so the footer does not offer them.
+TYPED = {"slash", "question_mark", "colon", "number_sign", "space", "left_square_bracket", "right_square_bracket",
+         "comma", "full_stop", "minus", "plus", "equals_sign", "asterisk", "underscore", "at"}
 
 
 @runtime_checkable
@@ -26,20 +31,27 @@ class OffersActions(Protocol):
 
     def is_offered(self, action: str) -> bool: ...
 
+    def why_not_offered(self) -> str: ...
+
 
 def shown_bindings(screen: Screen[object]) -> list[Binding]:
-    """The bindings a person can use on ``screen`` now, once each, in the order the screen declares them."""
+    """The bindings a person can use on ``screen`` now, once each: the screen's own first (its actions lead),
+    then the focused widget's. While a text box has the focus, a printable key types, so only the others."""
     seen: set[str] = set()
-    found: list[Binding] = []
+    found: list[tuple[int, Binding]] = []
+    typing = isinstance(screen.focused, Input)
     for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.show or not active.enabled or binding.action in seen:
             continue
         if isinstance(screen, OffersActions) and not screen.is_offered(binding.action):
             continue
+        if typing and (len(binding.key) == 1 or binding.key in TYPED):
+            continue
         seen.add(binding.action)
-        found.append(binding)
-    return found
+        own = active.node is screen and not (binding.id or "").startswith(GENERIC)
+        found.append((0 if own else 1 if active.node is screen else 2, binding))
+    return [b for _rank, b in sorted(found, key=lambda rb: rb[0])]
 
 
 class KeyFooter(StatusLine):

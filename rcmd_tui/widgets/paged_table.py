@@ -24,6 +24,7 @@ from rcmd_tui.data.lists.filters import matches_words
 from rcmd_tui.data.lists.sources import Page, RowSource
 from rcmd_tui.data.lists.spec import Column, ListSpec, Record
 from rcmd_tui.widgets.cells import cell, copied, shown
+from rcmd_tui.widgets.key_footer import OffersActions
 from rcmd_tui.widgets.row_grid import Cell, GridColumn, LazyRows, Row, RowGrid
 from rcmd_tui.widgets.worker_failed import failure_of
 
@@ -46,8 +47,10 @@ class PagedTable(RowGrid):
         Binding("g", "first_page", "First", id="list.first", show=False, tooltip="Go to the first row of the ordering"),
         Binding("G", "last_page", "Last", id="list.last", show=False, tooltip="Go to the last row of the ordering"),
     ]
+    # No vertical scroll bar: it would measure the few pages loaded, not the list; the status line gives the
+    # row's place in the whole list instead.
     DEFAULT_CSS = """
-    PagedTable { height: 1fr; }
+    PagedTable { height: 1fr; scrollbar-size-vertical: 0; }
     """
 
     @dataclass
@@ -339,6 +342,20 @@ class PagedTable(RowGrid):
         else:
             self.move_cursor(row=len(self.window) - 1 if step > 0 else 0)
 
+    def action_cursor(self, step: int) -> None:
+        """Past the loaded rows, the arrow reads the next page and goes on one row, as a person expects."""
+        row = self.cursor_coordinate.row
+        if not self.words and self.shown_records and not self.is_loading:
+            if step < 0 and row == 0 and self.more_before:
+                self._target = -1
+                self.load("before")
+                return
+            if step > 0 and row == len(self.window) - 1 and self.more_after:
+                self._target = len(self.window)
+                self.load("after")
+                return
+        super().action_cursor(step)
+
     def action_next_page(self) -> None:
         self._page_step(1)
 
@@ -360,6 +377,11 @@ class PagedTable(RowGrid):
     def action_mark(self) -> None:
         record = self.current()
         if record is None:
+            return
+        screen = self.screen
+        if isinstance(screen, OffersActions) and not screen.is_offered("mark"):
+            self.notify(f"Marks gather rows for an action, and none is offered here: {screen.why_not_offered()}",
+                        severity="warning", timeout=4, markup=False)
             return
         ident = record.identity(self.spec)
         if ident in self.marked:

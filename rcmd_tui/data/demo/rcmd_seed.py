@@ -289,7 +289,9 @@ def write_redis(client: redis.Redis, rng: random.Random, scale: Scale, now: date
         value = {"userId": str(uid), "username": data.usernames[uid], "role": data.roles[uid],
                  "permissions": ["read", "write"] if data.roles[uid] != "user" else ["read"],
                  "createdAt": int((expires - timedelta(hours=24)).timestamp()), "expiresAt": int(expires.timestamp())}
-        pipe.set(f"session:{sid}", json.dumps(value), ex=min(ttl, 86400))
+        # An absolute expiry: the PostgreSQL rows took time to write since ``now``, and a relative TTL would
+        # outlive ``expires_at`` by that much.
+        pipe.set(f"session:{sid}", json.dumps(value), exat=int(min(expires, now + timedelta(days=1)).timestamp()))
         user_sessions.setdefault(uid, []).append(str(sid))
         written += 1
     for uid, sids in user_sessions.items():

@@ -55,6 +55,16 @@ class Lookup:
 
 
 @dataclass(frozen=True, slots=True)
+class Spelling:
+    """A term on a column of few values (action=login): if it matches nothing, recent values like it are
+    worth naming (auth.login)."""
+
+    field: str
+    column: str
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
 class Filter:
     """A compiled filter: a WHERE fragment with its parameters, the same terms as a predicate on records,
     and the free-text words."""
@@ -65,6 +75,7 @@ class Filter:
     words: tuple[str, ...] = ()
     tests: tuple[Test, ...] = field(default=(), compare=False)
     lookups: tuple[Lookup, ...] = field(default=(), compare=False)
+    spellings: tuple[Spelling, ...] = field(default=(), compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -322,6 +333,7 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
     words: list[str] = []
     tests: list[Test] = []
     lookups: list[Lookup] = []
+    spellings: list[Spelling] = []
     for token in tokens:
         m = _FIELD.match(token)
         colon = _WORD_COLON.match(token)
@@ -332,11 +344,13 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
                 raise FilterError(f"{token}: this list has no field {name!r}", f"filter on one of: {known(spec)}")
             if not raw:
                 raise FilterError(f"{token}: {f.name} needs a value after {op}",
-                                  f"type one, e.g. {name}{op}{_example(f)}")
+                                  f"type {f.help}" if f.help else f"type one, e.g. {name}{op}{_example(f)}")
             value = _value(f, raw, op)
             clause, values = _clause(f, op, value, raw)
             tests.append(_test(f, op, value, raw))
             lookups += _lookup(f, raw)
+            if f.fold_case and op == "=":
+                spellings.append(Spelling(f.name, f.column, raw))
         elif colon and colon.group(1) in TIME_WORDS:
             clause, values = _time_clause(spec, colon.group(1), colon.group(2), now)
             word = colon.group(1)
@@ -361,7 +375,7 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
     if spec.source.words == "glob" and len(words) > 1:
         raise FilterError(f"{' '.join(words)}: one glob pattern, not {len(words)} words", "e.g. bull:* or session:*")
     where: sql.Composable = sql.SQL(" AND ").join(clauses) if clauses else EVERYTHING
-    return Filter(text.strip(), where, tuple(params), tuple(words), tuple(tests), tuple(lookups))
+    return Filter(text.strip(), where, tuple(params), tuple(words), tuple(tests), tuple(lookups), tuple(spellings))
 
 
 def matches_words(words: tuple[str, ...], cells: list[str]) -> bool:

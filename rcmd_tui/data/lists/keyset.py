@@ -93,6 +93,7 @@ def at_query(spec: ListSpec, ordering: Ordering, flt: Filter, moment: datetime, 
 
 ROWS_BEFORE_EXACT = 10_000  # positions up to here are counted; deeper ones are the planner's estimate
 UNANALYSED_COUNT_CAP = 100_000  # a table the planner knows nothing about is counted up to here
+RECENT_SAMPLE = 5_000  # rows read to suggest spellings for a term that matched nothing
 
 
 class KeysetSource(SourceBase):
@@ -194,7 +195,21 @@ class KeysetSource(SourceBase):
                 row = await (await conn.execute(query, [lookup.value])).fetchone()
                 if row is not None and not row[0]:
                     return f"no {lookup.field} {lookup.raw!r}: check the spelling (or give the id)"
+            for spelling in self.filter.spellings:
+                like = await self._recent_values_like(conn, spelling.column, spelling.raw)
+                if like:
+                    return (f"no {spelling.field} is {spelling.raw!r}; recent ones like it: {', '.join(like)} "
+                            f"({spelling.field}~{spelling.raw} finds them all)")
         return None
+
+    async def _recent_values_like(self, conn: psycopg.AsyncConnection[Any], column: str, text: str) -> list[str]:
+        """Values of ``column`` among the newest rows (one index scan, never a DISTINCT over the table) that
+        contain ``text``."""
+        query = sql.SQL("SELECT DISTINCT {} FROM (SELECT {} FROM {} ORDER BY {} LIMIT {}) AS recent").format(
+            sql.Identifier(column), sql.Identifier(column), sql.Identifier(self.spec.table),
+            _order_by(self.spec.ordering(), True), sql.Literal(RECENT_SAMPLE))
+        values = [str(r[0]) for r in await (await conn.execute(query)).fetchall() if r[0] is not None]
+        return sorted(v for v in values if text.lower() in v.lower())[:5]
 
     async def rows_before(self, record: Record) -> tuple[int, bool]:
         """Counted up to ROWS_BEFORE_EXACT; beyond that the planner's estimate (a count would cost an OFFSET)."""
