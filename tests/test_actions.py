@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
 import psycopg
+from psycopg import sql
 
 from rcmd_tui.app import make_app
-from rcmd_tui.config import Profile
+from rcmd_tui.config import ROLES, Profile
 from rcmd_tui.data.actions import run as actions
 from rcmd_tui.data.actions.plan import ActionRefused, TargetChanged
 from rcmd_tui.data.infra.services import Services
@@ -38,7 +43,7 @@ async def test_bulk_deactivate_shows_the_sql_needs_typed_words_and_is_audited(pr
         confirm = await until_confirm(pilot, app)
         shown = "\n".join(confirm.statements)
         assert confirm.typed == "deactivate 2"
-        assert "UPDATE users SET is_active = false" in shown and user_id(0) in shown and user_id(1) in shown
+        assert 'UPDATE "users" SET "is_active" = false' in shown and user_id(0) in shown and user_id(1) in shown
         assert "INSERT INTO audit_logs" in shown and "FOR UPDATE" in shown
         await pilot.press("enter")  # nothing typed: refused
         await pilot.pause()
@@ -83,34 +88,69 @@ async def test_targets_are_rechecked_when_the_action_runs(profile: Profile) -> N
     assert audit == []  # no audit row for what did not happen
 
 
+@contextlib.contextmanager
+def _login_with(profile: Profile, name: str, grants: Sequence[str]) -> Iterator[Profile]:
+    """A profile logged in as a new role that holds rcmd_tui_oncall plus ``grants`` (on the RCMD schema)."""
+    assert profile.rcmd is not None
+    schema = profile.rcmd.schema
+    with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw' IN ROLE rcmd_tui_oncall").format(sql.Identifier(name)))
+        for grant in grants:
+            conn.execute(sql.SQL(grant.format(schema=schema, role=name)))  # type: ignore[arg-type]
+    info = psycopg.conninfo.conninfo_to_dict(profile.rcmd.dsn)
+    info.update(user=name, password="pw")
+    try:
+        yield replace(profile, rcmd=replace(profile.rcmd, dsn=psycopg.conninfo.make_conninfo(**info)))  # type: ignore[arg-type]
+    finally:
+        with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
 async def test_without_the_audit_insert_the_action_does_not_happen(profile: Profile) -> None:
     fill_rcmd(profile)
-    assert profile.rcmd is not None
-    with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
-        conn.execute("DROP ROLE IF EXISTS rcmd_tui_test_noaudit")
-        conn.execute("CREATE ROLE rcmd_tui_test_noaudit LOGIN PASSWORD 'pw' IN ROLE rcmd_tui_oncall")
-        conn.execute(f"GRANT UPDATE (is_active, updated_at) ON {profile.rcmd.schema}.users TO rcmd_tui_test_noaudit")
-    info = psycopg.conninfo.conninfo_to_dict(profile.rcmd.dsn)
-    info.update(user="rcmd_tui_test_noaudit", password="pw")
-    from dataclasses import replace
-    weak = replace(profile, rcmd=replace(profile.rcmd, dsn=psycopg.conninfo.make_conninfo(**info)))  # type: ignore[arg-type]
-    services = Services(weak)
-    await services.open()
-    try:
-        assert not await actions.role_holds(services.primary("rcmd"), set_users_active([], False, weak).privileges)
+    with _login_with(profile, "rcmd_tui_test_noaudit",
+                     ["GRANT UPDATE (is_active, updated_at) ON {schema}.users TO {role}"]) as weak:
+        services = Services(weak)
+        await services.open()
         try:
-            await actions.run(services, set_users_active([(user_id(2), "carol")], False, weak))
-            raise AssertionError("ran without an audit row")
-        except ActionRefused as exc:
-            assert "refused" in exc.message and "rcmd_tui_admin" in exc.hint
-    finally:
-        await services.close()
-        with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
-            conn.execute(f"REVOKE ALL ON {profile.rcmd.schema}.users FROM rcmd_tui_test_noaudit")
-            conn.execute("DROP OWNED BY rcmd_tui_test_noaudit")
-            conn.execute("DROP ROLE rcmd_tui_test_noaudit")
+            assert not await actions.role_holds(services.primary("rcmd"), set_users_active([], False, weak).privileges)
+            try:
+                await actions.run(services, set_users_active([(user_id(2), "carol")], False, weak))
+                raise AssertionError("ran without an audit row")
+            except ActionRefused as exc:
+                assert "refused" in exc.message and "rcmd_tui_admin" in exc.hint
+        finally:
+            await services.close()
     active, audit = _state(profile)
     assert active["carol"] is True and audit == []
+
+
+async def test_the_privileges_checked_are_the_columns_the_statement_writes(profile: Profile) -> None:
+    """A grant on is_active alone does not cover the statement's updated_at = now(), nor INSERT on the audit log
+    the USAGE its serial id needs: not offered. With all of them it is offered, and the database runs it."""
+    fill_rcmd(profile)
+    plan = set_users_active([(user_id(2), "carol")], False, profile)
+    updated = {p.column for p in plan.privileges if p.table == "users" and p.privilege == "UPDATE"}
+    assert updated == {"is_active", "updated_at"}
+    audit_grants = ["GRANT INSERT ON {schema}.audit_logs TO {role}",
+                    "GRANT USAGE ON SEQUENCE {schema}.audit_logs_id_seq TO {role}"]
+    for columns, audit_grant, offered in (("is_active", audit_grants, False),
+                                          ("is_active, updated_at", audit_grants[:1], False),  # the id's sequence
+                                          ("is_active, updated_at", audit_grants, True)):
+        grants = [f"GRANT UPDATE ({columns}) ON {{schema}}.users TO {{role}}", *audit_grant]
+        with _login_with(profile, "rcmd_tui_test_columns", grants) as narrow:
+            services = Services(narrow)
+            await services.open()
+            try:
+                assert await actions.action_is_offered(services, "rcmd", ROLES, plan.privileges) is offered
+                if offered:
+                    assert (await actions.run(services, plan)).changed == 1
+            finally:
+                await services.close()
+    active, _audit = _state(profile)
+    assert active["carol"] is False
 
 
 def _redis_audit(profile: Profile) -> list[tuple[str, str]]:

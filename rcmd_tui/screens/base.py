@@ -44,10 +44,10 @@ class StandardScreen(Screen[None]):
     StandardScreen { layers: base overlay; }
     StandardScreen #status { height: 1; padding: 0 1; background: $boost; }
     """
-    # Actions this screen offers: who may (console roles) and what the database role must hold. Checked once
-    # when the screen opens; until then, and if any check fails, the actions are hidden.
+    # Actions this screen offers: who may (console roles) and what the database role must hold
+    # (privileges_needed). Checked once when the screen opens; until then, and if any check fails, the actions
+    # are hidden.
     ACTION_ROLES: ClassVar[tuple[ConsoleRole, ...]] = ("admin",)
-    ACTION_PRIVILEGES: ClassVar[tuple[Privilege, ...]] = ()
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset()  # binding actions shown only when offered
 
     def __init__(self, services: Services) -> None:
@@ -80,7 +80,7 @@ class StandardScreen(Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        if self.ACTION_PRIVILEGES:
+        if self.privileges_needed():
             self.check_actions()
 
     @property
@@ -122,10 +122,15 @@ class StandardScreen(Screen[None]):
     def action_system(self) -> str:
         return "rcmd"
 
+    def privileges_needed(self) -> tuple[Privilege, ...]:
+        """What the database role must hold for this screen's actions: its plans' own needs, read off their
+        statements (so the check and the statements cannot disagree)."""
+        return ()
+
     @work(exclusive=True, group="privileges", exit_on_error=False)
     async def check_actions(self) -> None:
         self.actions_offered = await actions.action_is_offered(self.services, self.action_system, self.ACTION_ROLES,
-                                                               self.ACTION_PRIVILEGES)
+                                                               self.privileges_needed())
         self.refresh_bindings()
 
     @work(exclusive=True, group="action", exit_on_error=False)

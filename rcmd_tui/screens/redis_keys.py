@@ -45,7 +45,6 @@ class RedisKeysScreen(ListScreen):
 
 class RedisValueScreen(StandardScreen):
     AUTO_FOCUS = "#redis-value"
-    ACTION_PRIVILEGES: ClassVar[tuple[Privilege, ...]] = (Privilege("audit_logs", "INSERT"),)
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"delete"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "copy", "Copy value", id="redis.copy_value", tooltip="Copy this value (escaped)"),
@@ -83,6 +82,9 @@ class RedisValueScreen(StandardScreen):
         if action == "delete" and self.value is None:
             return False
         return super().check_action(action, parameters)
+
+    def privileges_needed(self) -> tuple[Privilege, ...]:
+        return delete_redis_key(self.key, "string", None, self.services.profile).privileges
 
     def action_delete(self) -> None:
         if self.value is None or self.refuse("Delete"):

@@ -8,12 +8,11 @@ from textual.binding import Binding, BindingType
 
 from rcmd_tui.data.actions.plan import Privilege
 from rcmd_tui.data.lists.spec import Record
-from rcmd_tui.data.rcmd.actions import USERS_ACTIVE_PRIVILEGES, set_users_active
+from rcmd_tui.data.rcmd.actions import set_users_active
 from rcmd_tui.screens.list_screen import ListScreen
 
 
 class RcmdUsersScreen(ListScreen):
-    ACTION_PRIVILEGES: ClassVar[tuple[Privilege, ...]] = USERS_ACTIVE_PRIVILEGES
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"set_active"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("D", "set_active(False)", "Deactivate", id="users.deactivate",
@@ -21,6 +20,9 @@ class RcmdUsersScreen(ListScreen):
         Binding("A", "set_active(True)", "Activate", id="users.activate",
                 tooltip="Activate the marked users (or this one); asks first, audited"),
     ]
+
+    def privileges_needed(self) -> tuple[Privilege, ...]:
+        return set_users_active([], False, self.services.profile).privileges
 
     def targets(self) -> list[Record]:
         marked = self.table.marked_records()

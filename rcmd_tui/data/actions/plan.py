@@ -8,6 +8,7 @@ statement and command with its bound values, from :func:`~rcmd_tui.data.actions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,21 +27,44 @@ class TargetChanged(RcmdError):
 
 
 @dataclass(frozen=True, slots=True)
-class Statement:
-    query: sql.SQL | sql.Composed
-    params: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class Privilege:
     table: str
-    privilege: str  # UPDATE, INSERT, DELETE
+    privilege: str  # SELECT, UPDATE, INSERT, DELETE; USAGE: of the sequence behind the column's serial default
     column: str | None = None
 
     def query(self) -> Statement:
+        if self.privilege == "USAGE" and self.column:
+            # An identity column draws its values without the privilege; a serial default needs USAGE on it.
+            return Statement(sql.SQL(
+                "SELECT coalesce((SELECT attidentity <> '' FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attname = %s), false) OR pg_get_serial_sequence(%s, %s) IS NULL "
+                "OR has_sequence_privilege(pg_get_serial_sequence(%s, %s), 'USAGE')"),
+                (self.table, self.column, self.table, self.column, self.table, self.column))
         if self.column:
             return Statement(sql.SQL("SELECT has_column_privilege(%s, %s, %s)"), (self.table, self.column, self.privilege))
         return Statement(sql.SQL("SELECT has_table_privilege(%s, %s)"), (self.table, self.privilege))
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    query: sql.SQL | sql.Composed
+    params: tuple[Any, ...] = ()
+    needs: tuple[Privilege, ...] = ()  # what the connected role must hold for the database to run it
+
+
+def columns_privileges(table: str, privilege: str, columns: Sequence[str]) -> tuple[Privilege, ...]:
+    return tuple(Privilege(table, privilege, c) for c in columns)
+
+
+def update(table: str, assignments: Mapping[str, sql.Composable], where: sql.Composable,
+           params: tuple[Any, ...], where_columns: Sequence[str] = ("id",)) -> Statement:
+    """``UPDATE table SET column = expression, … WHERE …``. What it needs is read off the columns it sets and
+    reads, so an action is never offered to a role the database would refuse (a grant on ``is_active``
+    alone does not cover ``updated_at = now()``)."""
+    sets = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), e) for c, e in assignments.items())
+    query = sql.SQL("UPDATE {} SET {} WHERE {}").format(sql.Identifier(table), sets, where)
+    return Statement(query, params, columns_privileges(table, "UPDATE", list(assignments))
+                     + columns_privileges(table, "SELECT", where_columns))
 
 
 RedisCommand = tuple[bytes | str | int, ...]
@@ -76,8 +100,13 @@ class Plan:
     redis: RedisStep | None = None
     failed_audit: Statement | None = None  # written when the Redis step does not run after all
     roles: tuple[ConsoleRole, ...] = ("admin",)
-    privileges: tuple[Privilege, ...] = ()
     typed: str | None = None  # bulk or destructive: the words to type to confirm
+
+    @property
+    def privileges(self) -> tuple[Privilege, ...]:
+        """Every privilege its statements need, each once, in the order they run."""
+        needed = (s.needs for s in (self.check, self.audit, *self.statements, self.failed_audit) if s is not None)
+        return tuple(dict.fromkeys(p for needs in needed for p in needs))
 
     @property
     def how(self) -> str:

@@ -9,22 +9,29 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data.actions.plan import Plan, Privilege, RedisCheck, RedisStep, Statement
+from rcmd_tui.data.actions.plan import Plan, Privilege, RedisCheck, RedisStep, Statement, columns_privileges, update
 
-AUDIT = sql.SQL(
-    "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, result) "
-    "SELECT NULL, %s, %s, t, %s || jsonb_build_object('db_user', current_user, 'session_user', session_user), 'success' "
-    "FROM unnest(%s::text[]) AS t"
-)
+AUDIT_COLUMNS = ("user_id", "action", "resource_type", "resource_id", "details", "result")
+# The row's id comes from its serial default: inserting draws from the sequence, which takes USAGE on it.
+AUDIT_NEEDS = (*columns_privileges("audit_logs", "INSERT", AUDIT_COLUMNS), Privilege("audit_logs", "USAGE", "id"))
 
 
-def audit(action: str, resource_type: str, ids: Sequence[str], profile: Profile, details: dict[str, Any]) -> Statement:
+def _audit_sql(result: str) -> sql.Composed:
+    return sql.SQL(
+        "INSERT INTO audit_logs ({}) SELECT NULL, %s, %s, t, "
+        "%s || jsonb_build_object('db_user', current_user, 'session_user', session_user), {} FROM unnest(%s::text[]) AS t"
+    ).format(sql.SQL(", ").join(map(sql.Identifier, AUDIT_COLUMNS)), sql.Literal(result))
+
+
+AUDIT, AUDIT_FAILED = _audit_sql("success"), _audit_sql("error")
+
+
+def audit(action: str, resource_type: str, ids: Sequence[str], profile: Profile, details: dict[str, Any],
+          result: str = "success") -> Statement:
     """One audit row per target, with who asked (console role, profile) and who ran it (database user)."""
-    return Statement(AUDIT, (action, resource_type, Jsonb({"console_role": profile.role, "profile": profile.name,
-                                                           "via": "rcmd-tui", **details}), list(ids)))
-
-
-USERS_ACTIVE_PRIVILEGES = (Privilege("users", "UPDATE", "is_active"), Privilege("audit_logs", "INSERT"))
+    return Statement(AUDIT if result == "success" else AUDIT_FAILED,
+                     (action, resource_type, Jsonb({"console_role": profile.role, "profile": profile.name,
+                                                    "via": "rcmd-tui", **details}), list(ids)), AUDIT_NEEDS)
 
 
 def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Profile, skipped: int = 0) -> Plan:
@@ -36,8 +43,9 @@ def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Pr
         "SELECT count(*) = %s AND coalesce(bool_and(is_active IS NOT DISTINCT FROM %s), false), "
         "'now ' || coalesce(string_agg(username || CASE WHEN is_active THEN ' active' ELSE ' inactive' END, ', '), 'gone') "
         "FROM (SELECT username, is_active FROM users WHERE id = ANY(%s::uuid[]) FOR UPDATE) AS t"),
-        (len(ids), not active, ids))
-    change = Statement(sql.SQL("UPDATE users SET is_active = %s, updated_at = now() WHERE id = ANY(%s::uuid[])"), (active, ids))
+        (len(ids), not active, ids), columns_privileges("users", "SELECT", ("id", "username", "is_active")))
+    change = update("users", {"is_active": sql.Placeholder(), "updated_at": sql.SQL("now()")},
+                    sql.SQL("id = ANY(%s::uuid[])"), (active, ids))
     many = len(ids) > 1
     return Plan(
         system="rcmd", title=f"{verb} {len(ids)} user{'s' if many else ''}"
@@ -45,7 +53,6 @@ def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Pr
         targets=tuple(u[1] for u in users), check=check,
         audit=audit("console.user.activate" if active else "console.user.deactivate", "users", ids, profile, {"is_active": active}),
         statements=(change,), roles=("admin",),
-        privileges=USERS_ACTIVE_PRIVILEGES,
         typed=f"{verb.lower()} {len(ids)}" if many or not active else None,
     )
 
@@ -59,13 +66,6 @@ def delete_redis_key(key: bytes, kind: str, shown_value: bytes | None, profile: 
         system="rcmd", title=f"Delete Redis key {name[:60]!r}", targets=(),
         audit=audit("console.redis.delete", "redis", [name], profile, details),
         redis=RedisStep(commands=(("UNLINK", key),), checks=(RedisCheck(key, kind, shown_value),)),
-        failed_audit=Statement(AUDIT_FAILED, ("console.redis.delete", "redis", Jsonb({"console_role": profile.role,
-                                                                                   "profile": profile.name, **details}), [name])),
-        privileges=(Privilege("audit_logs", "INSERT"),), typed="delete",
+        failed_audit=audit("console.redis.delete", "redis", [name], profile, details, result="error"),
+        typed="delete",
     )
-
-
-AUDIT_FAILED = sql.SQL(
-    "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, result) "
-    "SELECT NULL, %s, %s, t, %s || jsonb_build_object('db_user', current_user), 'error' FROM unnest(%s::text[]) AS t"
-)
