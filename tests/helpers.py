@@ -122,7 +122,7 @@ def private_redis(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 @contextlib.contextmanager
 def table_locked(dsn: str, schema: str, table: str) -> Iterator[None]:
     """Another session holds ACCESS EXCLUSIVE on ``table`` until the block ends."""
-    with psycopg.connect(dsn, options=f"-c search_path={schema}") as conn, conn.transaction():
+    with psycopg.connect(dsn, options=f"-c search_path={schema}", application_name="the-locker") as conn, conn.transaction():
         conn.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
         yield
 

@@ -71,3 +71,29 @@ async def test_json_is_a_foldable_tree(profile: Profile) -> None:
         tree.move_cursor(details)
         await pilot.press("space")
         assert not details.is_expanded
+
+
+async def test_copy_from_the_tree_copies_what_is_shown_never_a_raw_control(profile: Profile) -> None:
+    from tests.listdata import fill_rcmd
+
+    hostile = "\x1b]52;c;ZXZpbA==\x07 \x9b31m \u202eevil \x1b[201~ echo pwned\r"
+    fill_rcmd(profile, rows=2, hostile=(hostile,))
+    app = make_app(profile)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await goto(pilot, app, "audit")
+        await pilot.press("enter")
+        await settle(pilot, app)
+        tree = app.screen.query_one(JsonTree)
+        details = next(n for n in tree.root.children if str(n.label).startswith("Details"))
+        agent = next(n for n in tree.root.children if str(n.label).startswith("User agent"))
+        nodes = [details, *details.children, agent]  # an object node, its string and key nodes, a column
+        assert len(nodes) == 4
+        for node in nodes:
+            tree.move_cursor(node)
+            await pilot.press("y")
+            copied = app.clipboard
+            assert copied and not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e" for ch in copied), (
+                str(node.label), copied)
+            if copied != "1":  # the node keyed by the hostile text holds 1
+                assert "]52;c;" in copied and "<U+202E>" in copied  # escaped (\\x1b or JSON's \\u001b), not dropped

@@ -51,11 +51,36 @@ async def test_a_lock_timeout_says_who_to_look_for_from_a_page_and_from_a_count(
             await c.press("r")  # the table's own worker
             await c.settle()
             assert "Lock wait: rcmd (" in c.error() and "gave up waiting for a lock" in c.error()
-            assert "pg_locks" in c.error()
+            for _ in range(50):  # then who holds it, looked up once the wait is told
+                if "locked by pid" in c.error():
+                    break
+                await c.pilot.pause(0.05)
+            assert "audit_logs is locked by pid" in c.error() and "the-locker" in c.error()
+            assert "pg_cancel_backend(" in c.error()
             c.screen.query_one("ErrorPanel").clear()  # type: ignore[attr-defined]
             await c.press("number_sign")  # the screen's own worker (exact count)
             await c.settle()
             assert "gave up waiting for a lock" in c.error()
+            status = str(c.screen.query_one("#status").render())
+            assert " of ?" in status and "…" not in status  # a failed count is not one still running
+
+
+async def test_a_new_filter_that_fails_leaves_no_rows_of_the_old_one_under_it(profile: Profile) -> None:
+    fill_rcmd(profile, rows=20)
+    assert profile.rcmd is not None
+    async with open_console(_timeouts(profile, statement_ms=5000, lock_ms=300), "audit") as c:
+        assert len(c.table.shown_records) == 20
+        with table_locked(profile.rcmd.dsn, profile.rcmd.schema, "audit_logs"):
+            await c.press("slash", *"result=failure", "enter")
+            await c.settle()
+            assert "gave up waiting for a lock" in c.error()
+            assert c.table.shown_records == [] and c.table.placeholder.startswith("not read")
+            status = str(c.screen.query_one("#status").render())
+            assert status.startswith("0 of ") and "filter result=failure" in status
+        await c.press("r")  # the lock is gone: the new filter's rows come
+        await c.settle()
+        assert c.error() == "" and c.table.shown_records
+        assert all(r.get("result") == "failure" for r in c.table.shown_records)
 
 
 async def test_a_revoked_privilege_is_named_with_the_grant_to_ask_for(profile: Profile) -> None:

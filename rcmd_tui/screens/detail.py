@@ -19,6 +19,7 @@ from rcmd_tui.data.lists.spec import Column, Kind, ListSpec, Record
 from rcmd_tui.data.ordersync.reveal import reveal
 from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.text_prompt import TextPrompt
+from rcmd_tui.text import escape_controls
 from rcmd_tui.widgets.cells import copied, shown
 from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.safe_text import inert
@@ -173,8 +174,11 @@ class DetailScreen(StandardScreen):
     def action_copy(self) -> None:
         node = self.query_one(JsonTree).cursor_node
         if node is not None and node.data is not None:
-            self.app.copy_to_clipboard(str(node.data))
-            self.notify(f"Copied ({len(str(node.data))} characters)", timeout=2)
+            # What is copied is what is shown: a raw escape on the clipboard would run when pasted into a terminal
+            # (an ESC [201~ ends bracketed paste), and JSON text keeps C1 controls and bidi overrides raw.
+            text = escape_controls(str(node.data), limit=1_000_000)
+            self.app.copy_to_clipboard(text)
+            self.notify(f"Copied ({len(text)} characters)", timeout=2)
 
     def action_expand_all(self) -> None:
         self.query_one(JsonTree).root.expand_all()

@@ -19,11 +19,13 @@ from textual.timer import Timer
 
 from rcmd_tui.data.actions.plan import Plan
 from rcmd_tui.data.actions.run import Result
+from rcmd_tui.data.infra import locks
+from rcmd_tui.data.infra.failures import LockWait
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.engine import open_source
 from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, jump_moment
 from rcmd_tui.data.lists.sources import Estimate, RowSource
-from rcmd_tui.data.lists.spec import Column, ListSpec, Ordering, Record, RedisKeys, Snapshot
+from rcmd_tui.data.lists.spec import Column, ListSpec, Ordering, Record, RedisKeys, Snapshot, Table
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.columns import ColumnChooser
@@ -62,11 +64,16 @@ class ListScreen(StandardScreen):
         self.filter: Filter = NO_FILTER
         self.estimate: Estimate | None = None
         self.count_pending = False
+        self.count_failed = False
         self.source: RowSource = open_source(spec, services, self.ordering, self.filter)
         self._status_timer: Timer | None = None
         self._close_with_rows: list[Callable[[], None]] = []
         self._auto: Timer | None = None
         self.auto_every = 0.0
+        self._rows_for: tuple[str, str] | None = None  # the filter and ordering of the rows on screen
+
+    def _asked(self) -> tuple[str, str]:
+        return (self.filter.text, self.ordering.name)
 
     @property
     def screen_name(self) -> str:
@@ -103,8 +110,9 @@ class ListScreen(StandardScreen):
         self.clear_error()
         self.estimate = None
         self.source = self.open_source()
-        self.table.use(self.source, moment)
+        self.table.use(self.source, moment, same_rows=moment is None and self._rows_for == self._asked())
         self.count_pending = True  # after the first page: the rows matter more than their total
+        self.count_failed = False
         self.status_soon()
 
     # Nothing repaints between a key press and its rows (a repaint in between delays the next one by a frame
@@ -146,15 +154,28 @@ class ListScreen(StandardScreen):
 
     def after_failure(self, error: RcmdError, group: str) -> None:
         self.count_pending = False
+        if group == "count":
+            self.count_failed = True
         self._rows_arrived(painted_first=False)
         self.update_status()
+        if isinstance(error, LockWait) and isinstance(self.spec.source, Table):
+            self.name_lock_holders(error, self.spec.source.name)
+
+    @work(exclusive=True, group="lock-holders", exit_on_error=False)
+    async def name_lock_holders(self, error: LockWait, table: str) -> None:
+        found = await locks.holders(self.services.reader(self.spec.system), table)
+        if found:
+            held = "; ".join(h.describe() for h in found)
+            self.show_error(LockWait(f"{error.message}: {table} is locked by {held}",
+                                     f"ask them, or end it with pg_cancel_backend({found[0].pid}) if it may be; r tries again"))
 
     def status_text(self) -> Text:
         """Most telling first, so that 80 columns keep it: where the cursor is in the whole list, the filter,
         the marks, loading; then the ordering and what the source has to say."""
         table = self.table
         estimate = self.estimate
-        total = "…" if estimate is None else f"{'' if estimate.exact else '≈'}{estimate.rows:,}"
+        # A failed count ("?") is not a count still running ("…").
+        total = ("?" if self.count_failed else "…") if estimate is None else f"{'' if estimate.exact else '≈'}{estimate.rows:,}"
         parts: list[Text | str | tuple[str, str]] = []
         position = table.position(estimate.rows if estimate else None, bool(estimate and estimate.exact))
         if not table.shown_records:
@@ -192,6 +213,7 @@ class ListScreen(StandardScreen):
         self.status_soon()
 
     def on_paged_table_page_shown(self, event: PagedTable.PageShown) -> None:
+        self._rows_for = self._asked()
         if event.rows == 0 and not self.table.window and event.how in ("first", "at", "last"):
             self.table.placeholder = f"no rows match: {self.filter.text}" if self.filter.text else "no rows"
             if event.how == "first":  # nothing at all: the total is known, whatever the planner would guess

@@ -171,12 +171,19 @@ class PagedTable(RowGrid):
 
     # -- loading ----------------------------------------------------------------------------------
 
-    def use(self, source: RowSource, moment: datetime | None = None) -> None:
-        """Show ``source``'s rows from the start (or from ``moment``): after a new filter or ordering."""
+    def use(self, source: RowSource, moment: datetime | None = None, *, same_rows: bool = False) -> None:
+        """Show ``source``'s rows from the start (or from ``moment``): after a new filter or ordering.
+        ``same_rows``: it reads what is shown again (a refresh), so if it fails the rows shown stay."""
         self.source = source
-        self.window = []
-        self.more_before = self.more_after = False
+        if not same_rows:
+            self.window = []
+            self.more_before = self.more_after = False
         self.load("at" if moment else "first", moment=moment)
+
+    def show_nothing(self, why: str) -> None:
+        self.shown_records = []
+        self.set_rows(LazyRows(self.shown_records, self._cells))
+        self.placeholder = why
 
     def reread(self) -> None:
         """Read the rows on screen again, keeping the cursor on its row (after an action, on a timer)."""
@@ -211,11 +218,17 @@ class PagedTable(RowGrid):
                     keep: Record | None) -> None:
         try:
             page = await self._fetch(source, how, moment, anchor)
-        finally:  # a failure reaches the screen's error route; the table keeps what it had
+        except BaseException:
+            # A failure reaches the screen's error route. A new source (filter, ordering, jump) whose first
+            # read failed must not leave the old source's rows under it: they would pass for its rows.
+            if source is self.source and not self.window:
+                self.show_nothing("not read: the error above says why; r tries again")
+            raise
+        finally:
             if source is self.source:
                 self.loading_what = None
                 if not self.rows:
-                    self.placeholder = ""
+                    self.placeholder = self.placeholder if self.placeholder != "loading…" else ""
         if source is self.source:
             self._apply(how, page, keep)
 
