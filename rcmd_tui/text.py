@@ -35,3 +35,16 @@ def escape_controls(value: str, limit: int = MAX_CHARS) -> str:
     if cut:
         out.append("…")
     return "".join(out)
+
+
+def bytes_text(value: bytes) -> str:
+    r"""Bytes as text: UTF-8 as it reads; anything else as a Python bytes literal, so an invalid byte never
+    looks like the four characters \xff of a valid value (the literal also doubles every backslash).
+
+    >>> print(bytes_text("café".encode()), bytes_text(b"a\\xff"), bytes_text(bytes([0x61, 0xFF])))
+    café a\xff b'a\xff'
+    """
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return repr(value)

@@ -7,13 +7,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
+import keyring
 import keyring.errors
 import psycopg
 import psycopg.errors
 import redis
 import redis.exceptions
+from keyrings.alt.file import PlaintextKeyring
+from textual.widgets import Static
 
-from rcmd_tui.config import Profile
+from rcmd_tui.config import KeyringSettings, PgTarget, Profile
+from rcmd_tui.data.infra import launcher
 from rcmd_tui.data.infra.failures import KeyringFailed, LockWait, NotPermitted, QueryFailed, Unreachable, describe
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.list_screen import ListScreen
@@ -204,3 +208,33 @@ def test_each_exception_type_maps_to_a_title_and_a_fix() -> None:
     assert describe(own, "rcmd") is own
     surprise = describe(ZeroDivisionError("oops"), "rcmd")
     assert surprise.title == "Unexpected error" and "ZeroDivisionError" in surprise.message
+
+
+async def test_the_home_screen_names_a_failing_target_and_says_a_keyring_problem_once(profile: Profile) -> None:
+    down = replace(_timeouts(profile, connect_s=1), rcmd=PgTarget(dsn=f"postgresql://x:y@127.0.0.1:{launcher.free_port()}/r"),
+                   keyring=KeyringSettings(service=profile.keyring.service))  # no backend named: keyring's own choice
+    chosen = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())  # keyring's choice is a plaintext file, which the key store refuses
+    try:
+        async with open_console(down) as c:
+            problems = str(c.screen.query_one("#problems", Static).render()).splitlines()
+    finally:
+        keyring.set_keyring(chosen)
+    rcmd = next(line for line in problems if line.startswith("rcmd: "))
+    assert "rcmd (" not in rcmd  # not "rcmd: rcmd (127.0.0.1:…/r): …"
+    told = next(line for line in problems if line.startswith("keyring: "))
+    assert told.startswith("keyring: no usable OS keyring: encrypted fields stay locked — start a Secret Service")
+    assert told.count("stay locked") == 1
+
+
+async def test_an_error_panel_goes_once_rows_are_read_again_without_a_reload(profile: Profile) -> None:
+    fill_rcmd(profile, rows=20)
+    assert profile.rcmd is not None
+    async with open_console(_timeouts(profile, statement_ms=5000, lock_ms=300), "audit") as c:
+        with table_locked(profile.rcmd.dsn, profile.rcmd.schema, "audit_logs"):
+            await c.press("r")
+            await c.settle()
+            assert "gave up waiting for a lock" in c.error()
+        c.table.reread()  # what auto refresh and the end of an action do: no reload, no clear of its own
+        await c.settle()
+        assert c.error() == "" and len(c.table.shown_records) == 20

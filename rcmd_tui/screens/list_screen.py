@@ -214,6 +214,8 @@ class ListScreen(StandardScreen):
 
     def on_paged_table_page_shown(self, event: PagedTable.PageShown) -> None:
         self._rows_for = self._asked()
+        if event.how not in ("redraw", "located"):  # rows just read: an error shown from an earlier read is over
+            self.clear_error()
         if event.rows == 0 and not self.table.window and event.how in ("first", "at", "last"):
             self.table.placeholder = f"no rows match: {self.filter.text}" if self.filter.text else "no rows"
             if event.how == "first":  # nothing at all: the total is known, whatever the planner would guess

@@ -19,11 +19,11 @@ from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.format import duration
 from rcmd_tui.data.lists.spec import Record
 from rcmd_tui.data.rcmd.actions import delete_redis_key
-from rcmd_tui.data.rcmd.redis_keys import RedisValue, epoch_ms, read_value
+from rcmd_tui.data.rcmd.redis_keys import ITEM_BYTES, RedisValue, epoch_ms, read_value
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.list_screen import ListScreen
-from rcmd_tui.text import escape_controls
+from rcmd_tui.text import bytes_text, escape_controls
 from rcmd_tui.widgets.row_grid import GridColumn, RowGrid
 from rcmd_tui.widgets.safe_text import inert
 
@@ -60,7 +60,7 @@ class RedisValueScreen(StandardScreen):
 
     @property
     def screen_name(self) -> str:
-        return "Redis › " + escape_controls(self.key.decode("utf-8", "backslashreplace"), 60)
+        return "Redis › " + escape_controls(bytes_text(self.key), 60)
 
     @property
     def target(self) -> str:
@@ -110,16 +110,17 @@ class RedisValueScreen(StandardScreen):
         grid.set_rows([[inert(f) if f is not None else Text(""), _value_cell(v)] for f, v in self.value.items])
         grid.placeholder = "" if self.value.items else "no such key (it may have expired)"
         self.refresh_bindings()
-        shown, total = len(self.value.items), self.value.total
-        unit = "bytes" if self.value.type == "string" else "items"
-        ttl = f"  expires in {duration(self.value.ttl)}" if self.value.ttl is not None else "  no expiry"
+        value = self.value
+        unit = "bytes" if value.type == "string" else "items"
+        ttl = f"  expires in {duration(value.ttl)}" if value.ttl is not None else "  no expiry"
         self.set_status(Text.assemble(
-            inert(self.key, "bold", limit=60), "  ", inert(self.value.type, "bold"),
-            f"  {total:,} {unit}" if total is not None else "", ttl,
-            f"  (the first {shown:,} shown)" if self.value.cut else ""))
+            inert(self.key, "bold", limit=60), "  ", inert(value.type, "bold"),
+            f"  {value.total:,} {unit}" if value.total is not None else "", ttl,
+            f"  (the first {value.shown:,} {unit} shown)" if value.cut else "",
+            f"  (values longer than {ITEM_BYTES:,} bytes cut)" if value.values_cut else ""))
 
     def action_copy(self) -> None:
         grid = self.grid
         if self.value is not None and 0 <= grid.cursor_row < len(self.value.items):
             raw = self.value.items[grid.cursor_row][1]
-            self.app.copy_to_clipboard(escape_controls(raw.decode("utf-8", "backslashreplace"), 1_000_000))
+            self.app.copy_to_clipboard(escape_controls(bytes_text(raw), 1_000_000))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from rcmd_tui.text import MAX_CHARS, escape_controls
+from rcmd_tui.text import MAX_CHARS, bytes_text, escape_controls
 
 __all__ = ["MAX_CHARS", "escape_controls", "inert"]
 
@@ -17,5 +17,5 @@ def inert(value: object, style: str = "", limit: int = MAX_CHARS) -> Text:
     if value is None:
         return Text("∅", style="dim")
     if isinstance(value, bytes):
-        value = value.decode("utf-8", errors="backslashreplace")
+        value = bytes_text(value)
     return Text(escape_controls(str(value), limit), style=style, no_wrap=True, overflow="ellipsis")

@@ -28,6 +28,7 @@ from psycopg import sql
 
 from rcmd_tui.data.lists.spec import FilterField, Kind, ListSpec, Record, Shorthand
 from rcmd_tui.errors import RcmdError
+from rcmd_tui.text import bytes_text
 
 _DURATION = re.compile(r"^(\d+)(s|m|h|d|w|mo|y)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400, "y": 365 * 86400}
@@ -149,9 +150,13 @@ def _value(f: FilterField, raw: str, op: str) -> Any:
         raise FilterError(f"{what}: {f.name} cannot be compared with {op}", f"use {f.name}={raw}")
     if f.kind is Kind.INT:
         try:
-            return int(raw)
+            number = int(raw)
         except ValueError:
             raise FilterError(f"{what}: {raw!r} is not a whole number", f"type a number after {f.name}{op}") from None
+        # Bound beyond bigint, psycopg sends a numeric, and the comparison no longer uses the bigint index.
+        if not -(2**63) <= number < 2**63:
+            raise FilterError(f"{what}: {raw} is out of range for {f.name}", "no stored value is that large: check the number")
+        return number
     if f.kind is Kind.TIME:
         return parse_when(raw)
     if f.kind is Kind.BOOL:
@@ -210,7 +215,7 @@ def _lookup(f: FilterField, raw: str) -> list[Lookup]:
 
 def _text(value: Any) -> str:
     if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
+        return bytes_text(value)
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)

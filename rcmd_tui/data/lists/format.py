@@ -13,6 +13,7 @@ from typing import Any
 from rcmd_tui.data.crypto.decrypt import Failure, Plain
 from rcmd_tui.data.crypto.masking import mask
 from rcmd_tui.data.lists.spec import Column, Kind
+from rcmd_tui.text import bytes_text
 
 NULL = "∅"
 
@@ -52,7 +53,7 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
     if isinstance(value, timedelta):
         return duration(value)
     if isinstance(value, bytes):
-        return value.decode("utf-8", errors="backslashreplace")
+        return bytes_text(value)
     return str(value)
 
 
@@ -69,7 +70,7 @@ def typed(column: Column, value: Any) -> Any:
     if isinstance(value, timedelta):
         return value.total_seconds()
     if isinstance(value, bytes):
-        return value.decode("utf-8", errors="backslashreplace")
+        return bytes_text(value)
     if isinstance(value, str | int | float | bool | dict | list) or value is None:
         return value
     return str(value)

@@ -19,6 +19,7 @@ from psycopg import sql
 from rcmd_tui.data.lists.filters import NO_FILTER, Filter, matches_words
 from rcmd_tui.data.lists.sources import PAGE_SIZE, Estimate, Page, SourceBase, assemble
 from rcmd_tui.data.lists.spec import ListSpec, Ordering, Record, Snapshot
+from rcmd_tui.text import bytes_text
 
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
@@ -41,7 +42,7 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bytes):
-        return value.decode("utf-8", "backslashreplace")
+        return bytes_text(value)
     return str(value)
 
 

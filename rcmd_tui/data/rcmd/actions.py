@@ -10,6 +10,7 @@ from psycopg.types.json import Jsonb
 
 from rcmd_tui.config import Profile
 from rcmd_tui.data.actions.plan import Plan, Privilege, RedisCheck, RedisStep, Statement, columns_privileges, update
+from rcmd_tui.text import bytes_text
 
 AUDIT_COLUMNS = ("user_id", "action", "resource_type", "resource_id", "details", "result")
 # The row's id comes from its serial default: inserting draws from the sequence, which takes USAGE on it.
@@ -60,7 +61,7 @@ def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Pr
 def delete_redis_key(key: bytes, kind: str, shown_value: bytes | None, profile: Profile) -> Plan:
     """Delete one key (a stuck lock, a stale session), if it is still what was shown. The audit row is
     committed to RCMD's log first; the key is deleted only if it did not change meanwhile."""
-    name = key.decode("utf-8", "backslashreplace")
+    name = bytes_text(key)
     details = {"key": name, "type": kind}
     return Plan(
         system="rcmd", title=f"Delete Redis key {name[:60]!r}", targets=(),
