@@ -5,7 +5,9 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,12 +15,13 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
+from textual.css.styles import Styles
 from textual.screen import ModalScreen, Screen
 
-from rcmd_tui.config import Profile, data_dir
+from rcmd_tui.config import Appearance, Profile, check_appearance, data_dir
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import Place
-from rcmd_tui.errors import ConfigError
+from rcmd_tui.data.lists.export import create_private, private_dir
 from rcmd_tui.navigation import HOME, Destination, destination_for, destinations
 from rcmd_tui.screens.command_prompt import CommandPrompt
 from rcmd_tui.screens.confirm import ConfirmScreen
@@ -26,6 +29,15 @@ from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
 
 STATUS_SECONDS = 10.0
+
+
+def _draws_as_colour(value: str) -> bool:
+    """Whether the status header can take ``value`` as its background (the same test as cli.textual_appearance)."""
+    try:
+        Styles().background = value
+    except ValueError:
+        return False
+    return True
 
 
 class GotoProvider(Provider):
@@ -71,9 +83,10 @@ class RcmdApp(App[int]):
         self.sub_title = f"{profile.name} · {profile.role}" + (" · read-only" if self.services.read_only else "")
         if profile.keymap:
             self.set_keymap(profile.keymap)
+        # A file's banner and theme are checked as it is read (cli.py); a profile built in code is checked here,
+        # so that a bad one too is a message (ConfigError) rather than a crash when the header first draws.
+        check_appearance(profile, Appearance(_draws_as_colour, frozenset(self.available_themes)))
         if profile.theme:
-            if profile.theme not in self.available_themes:
-                raise ConfigError(f"unknown theme {profile.theme!r}", "use one of: " + ", ".join(sorted(self.available_themes)))
             self.theme = profile.theme
 
     @property
@@ -157,10 +170,16 @@ class RcmdApp(App[int]):
                                              "running; quitting stops it (an export leaves no file).", None), answered)
 
     def action_screenshot(self) -> None:  # type: ignore[override]
+        # A screenshot can hold revealed personal data: a private directory, and a file of a name no one can
+        # guess, created 0600 (Textual's save_screenshot leaves it to the umask, and a chmod after leaves a
+        # window) and exclusively (a file or symlink already there fails the save, never followed).
+        svg = self.export_screenshot()
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        path = self.screenshot_dir / f"rcmd-tui-{stamp}-{secrets.token_hex(3)}.svg"
         try:
-            self.screenshot_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = self.save_screenshot(path=str(self.screenshot_dir))
-            os.chmod(path, 0o600)  # a screenshot can hold revealed personal data
+            private_dir(self.screenshot_dir, tighten=self.screenshot_dir == data_dir("screenshots"))
+            with os.fdopen(create_private(path), "w", encoding="utf-8") as out:
+                out.write(svg)
         except OSError as exc:
             self.notify(f"Screenshot not saved: {exc.strerror} ({self.screenshot_dir})", severity="error", markup=False)
             return

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rcmd_tui import __version__, keys_cli
-from rcmd_tui.config import Profile, load_profile
+from rcmd_tui.config import Appearance, Profile, load_profile
 from rcmd_tui.data.infra.redact import redact
 from rcmd_tui.errors import RcmdError, TargetError
 
@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--filter", default="", metavar="EXPR", help="the console's filter language, e.g. 'status:failed since:7d'")
     rep.add_argument("--format", choices=("table", "json", "csv"), default="table")
     rep.add_argument("--limit", type=int, default=100, metavar="N", help="at most N rows (default 100; 0: every row)")
+    rep.add_argument("--raw", action="store_true", help="csv, json: control characters as stored, not escaped (a table always is)")
     keys_cli.add_parser(sub)
 
     demo = sub.add_parser("demo", help="open the console on throwaway, seeded PostgreSQL and Redis")
@@ -69,8 +70,24 @@ def _print(message: str) -> None:
     print(message, flush=True)
 
 
+def textual_appearance() -> Appearance:
+    """What Textual can draw, so that a banner or theme it cannot is refused as the file is read (by every
+    command, check included) rather than crashing the console; config.py may not import textual itself."""
+    from textual.css.styles import Styles  # noqa: PLC0415 - keep --help fast
+    from textual.theme import BUILTIN_THEMES  # noqa: PLC0415
+
+    def is_colour(value: str) -> bool:
+        try:
+            Styles().background = value  # exactly as the status header applies the banner
+        except ValueError:  # StyleValueError, whatever the token that fails
+            return False
+        return True
+
+    return Appearance(is_colour, frozenset(BUILTIN_THEMES))
+
+
 def _profile(args: argparse.Namespace) -> Profile:
-    return load_profile(args.config, args.profile)
+    return load_profile(args.config, args.profile, appearance=textual_appearance())
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
@@ -165,7 +182,11 @@ def _cmd_console(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     from rcmd_tui.app import make_app  # noqa: PLC0415
 
-    return int(make_app(profile, read_only=args.read_only).run() or 0)
+    app = make_app(profile, read_only=args.read_only)
+    result = app.run()
+    # A crash ends run() with None, as a plain quit does: only return_code (1 after an unhandled exception,
+    # whose traceback Textual has printed) tells them apart.
+    return app.return_code or int(result or 0)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ class TargetError(RcmdError):
         super().__init__(f"{target} ({where}): {message}", hint)
         self.target = target
         self.where = where
+        self.reason = message  # without the target, for a line or a row that names the target itself
 
 
 class MigrationError(RcmdError):

@@ -36,7 +36,7 @@ async def _run(profile: Profile, spec: ListSpec, args: argparse.Namespace) -> in
     services = Services(profile, read_only=True)
     await services.open()
     try:
-        written, cut = await report(services, spec, args.filter, args.format, args.limit, sys.stdout)
+        written, cut = await report(services, spec, args.filter, args.format, args.limit, sys.stdout, raw=args.raw)
     except RcmdError:
         raise
     except Exception as exc:  # told as one line naming the target, like every other command

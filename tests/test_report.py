@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +17,9 @@ import pytest
 from rcmd_tui.config import Profile, profile_to_toml
 from rcmd_tui.data.lists.catalog import all_views
 from tests.helpers import run_cli
+from tests.listdata import fill_rcmd
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\rok\u202eevil\x9b31m"
 
 
 @pytest.fixture
@@ -74,3 +81,34 @@ def test_bad_input_is_one_line_and_exit_2(config: dict[str, str]) -> None:
         assert done.returncode == 2 and done.stdout == "", (args, done.stdout)
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("rcmd-tui: ") and says in lines[0], (args, done.stderr)
+
+
+def _report_bytes(args: list[str], config: dict[str, str]) -> str:
+    """stdout exactly as a terminal would get it (run_cli's text mode turns a lone CR into a newline)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RCMD_TUI_", "PG"))} | config
+    done = subprocess.run([sys.executable, "-m", "rcmd_tui", "report", *args], capture_output=True, env=env,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.decode("utf-8")
+
+
+def _live_controls(text: str) -> set[str]:
+    return {ch for ch in text.replace("\r\n", "\n") if ch != "\n" and unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs")}
+
+
+def test_every_format_escapes_control_characters_and_raw_keeps_csv_and_json_as_stored(
+        profile: Profile, tmp_path: Path) -> None:
+    fill_rcmd(profile, rows=3, hostile=(HOSTILE,))
+    path = tmp_path / "config.toml"
+    path.write_text(profile_to_toml(profile), encoding="utf-8")
+    config = {"RCMD_TUI_CONFIG": str(path)}
+    for fmt in ("table", "csv", "json"):
+        out = _report_bytes(["audit", "--format", fmt, "--limit", "2"], config)
+        assert _live_controls(out) == set(), fmt  # printed to a terminal, nothing in it runs
+        assert ("<U+202E>" if fmt != "json" else "\\u202e") in out, fmt
+    assert _live_controls(_report_bytes(["audit", "--format", "table", "--raw"], config)) == set()  # a table always is
+    raw_csv = _report_bytes(["audit", "--format", "csv", "--limit", "2", "--raw"], config)
+    assert any(HOSTILE in row for row in csv.reader(io.StringIO(raw_csv)))
+    raw_json = _report_bytes(["audit", "--format", "json", "--limit", "2", "--raw"], config)
+    assert "\u202e" in raw_json and json.loads(raw_json)[0]["action"] == HOSTILE
+    assert json.loads(_report_bytes(["audit", "--format", "json", "--limit", "2"], config)) == json.loads(raw_json)

@@ -68,7 +68,7 @@ def open_backend(settings: KeyringSettings) -> Any:
     module = type(chosen).__module__
     if module.startswith(_INSECURE_MODULES) or getattr(chosen, "priority", 0) <= 0:
         raise NoUsableKeyring(
-            "no usable OS keyring: encrypted fields stay locked",
+            "no usable OS keyring",  # what that means is the caller's to say (the home screen: fields stay locked)
             "start a Secret Service in this session (e.g. gnome-keyring-daemon under dbus-run-session) "
             "or set PYTHON_KEYRING_BACKEND to a backend of your choice",
         )

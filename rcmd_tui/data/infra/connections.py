@@ -19,13 +19,17 @@ import psycopg_pool
 import redis
 import redis.asyncio
 import redis.exceptions
-from psycopg import conninfo, sql
+from psycopg import sql
 
-from rcmd_tui.config import PgTarget, Profile, Timeouts
+from rcmd_tui.config import DSN_FIX, REDIS_FIX, PgTarget, Profile, Timeouts, dsn_parts, redis_url_parts
 from rcmd_tui.data.infra.redact import redact
 from rcmd_tui.errors import TargetError
 
 APPLICATION_NAME = "rcmd-tui"
+# What messages show for a DSN or URL that cannot be parsed: none of it, since any part may be a piece of a
+# password (the configuration refuses such values when it is read; a profile built in code may still hold one).
+UNPARSABLE_DSN = "DSN not shown"
+UNPARSABLE_URL = "URL not shown"
 
 
 def _escape_option(value: str) -> str:
@@ -48,11 +52,11 @@ def session_options(schema: str, timeouts: Timeouts, read_only: bool = True) -> 
 def connect_kwargs(target: str, dsn: str, schema: str, timeouts: Timeouts, *, read_only: bool = True,
                    app_suffix: str = "") -> dict[str, Any]:
     """Keyword arguments for psycopg: our settings added to whatever ``options`` the DSN holds."""
-    try:
-        existing = conninfo.conninfo_to_dict(dsn).get("options") or ""
-    except psycopg.ProgrammingError as exc:
-        raise TargetError(target, redact(dsn), f"invalid DSN: {redact(str(exc)).splitlines()[0]}",
-                          "use postgresql://user@host:port/dbname or key=value pairs") from None
+    parts = dsn_parts(dsn)
+    if parts is None:  # libpq's message quotes the text it could not read: not shown either
+        raise TargetError(target, UNPARSABLE_DSN, "invalid DSN: cannot be parsed as a libpq connection string",
+                          DSN_FIX)
+    existing = parts.get("options") or ""
     options = f"{existing} {session_options(schema, timeouts, read_only)}".strip()
     return {
         "application_name": APPLICATION_NAME + app_suffix,
@@ -62,11 +66,10 @@ def connect_kwargs(target: str, dsn: str, schema: str, timeouts: Timeouts, *, re
 
 
 def where(dsn: str) -> str:
-    """host:port/db for messages, with the password never shown."""
-    try:
-        parts = conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return redact(dsn)
+    """host:port/db for messages: parsed parts only, never the DSN itself (nor its password)."""
+    parts = dsn_parts(dsn)
+    if parts is None:
+        return UNPARSABLE_DSN
     host = str(parts.get("host") or "local socket")
     port = str(parts.get("port") or "5432")
     db = str(parts.get("dbname") or parts.get("user") or "")
@@ -95,11 +98,15 @@ def pg_error(target: str, dsn: str, exc: BaseException) -> TargetError:
 
 
 def redis_where(url: str) -> str:
+    """host:port/db (or the socket's path) for messages: parsed parts only, never the URL itself."""
+    if redis_url_parts(url) is None:
+        return UNPARSABLE_URL
     try:
-        pool = redis.ConnectionPool.from_url(url)
-    except ValueError:
-        return redact(url)
-    kw = pool.connection_kwargs
+        kw = redis.ConnectionPool.from_url(url).connection_kwargs
+    except ValueError:  # a query option redis-py refuses
+        return UNPARSABLE_URL
+    if "path" in kw:
+        return f"{kw['path']}/{kw.get('db', 0)}"
     return f"{kw.get('host', 'localhost')}:{kw.get('port', 6379)}/{kw.get('db', 0)}"
 
 
@@ -110,8 +117,8 @@ def redis_error(target: str, url: str, exc: BaseException) -> TargetError:
         return TargetError(target, loc, "authentication failed", "check the password in the Redis URL")
     if isinstance(exc, redis.exceptions.TimeoutError):
         return TargetError(target, loc, "timed out", "check the network path, or raise timeouts.redis_ms")
-    if isinstance(exc, ValueError):
-        return TargetError(target, loc, f"invalid Redis URL: {text}", "use redis://[:password@]host:port/db")
+    if isinstance(exc, ValueError):  # redis-py's message can quote the URL: not shown
+        return TargetError(target, loc, "invalid Redis URL: cannot be parsed", REDIS_FIX)
     if "refused" in text.lower():
         return TargetError(target, loc, "connection refused", "check that Redis is running there and the host and port are right")
     return TargetError(target, loc, text.splitlines()[0] if text else type(exc).__name__,

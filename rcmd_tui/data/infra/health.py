@@ -56,7 +56,8 @@ def _pg_row(target: str, where: str, row: tuple[Any, ...], latency_ms: float) ->
 
 
 def _failed(target: str, kind: str, err: TargetError) -> Health:
-    return Health(target, kind, err.where, False, error=err.message, hint=err.hint)
+    # The reason alone: every line or row that shows a Health names its target and where already.
+    return Health(target, kind, err.where, False, error=err.reason, hint=err.hint)
 
 
 def _redis_health(target: str, where: str, info: dict[str, Any], keys: int, latency_ms: float) -> Health:
@@ -154,9 +155,10 @@ async def check_keyring(pools: connections.Pools, store: KeyStore, profile: Prof
     failures = await asyncio.to_thread(Decryptor(store, catalog, profile.aad).prefetch)
     problem = await asyncio.to_thread(store.status)
     if problem is not None or any(f.kind is FailureKind.KEYRING_LOCKED for f in failures):
+        # A failure's detail already carries its fix in brackets: the hint then only says how to try again.
         message = problem.message if problem else next(f.detail for f in failures if f.kind is FailureKind.KEYRING_LOCKED)
         return Health("keyring", "keyring", where, False, error=f"{message}: encrypted fields stay locked",
-                      hint=problem.hint if problem else "unlock the keyring, then refresh (r)")
+                      hint=problem.hint if problem else "then refresh (r)")
     missing = sorted(str(f.key_id) for f in failures)
     backend = type(store.backend()).__name__
     if missing:

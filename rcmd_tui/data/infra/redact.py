@@ -6,8 +6,12 @@ import re
 from urllib.parse import unquote, urlsplit
 
 MASK = "***"
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/\s]*):(?P<pw>[^@/\s]*)@", re.I)
-_KV_PASSWORD = re.compile(r"(?P<key>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|\S+)", re.I)
+# URL userinfo after //, with or without a scheme before it (or its colon: "rediss//:pw@host"), up to the last
+# @ of the word, so that a password holding an unencoded / or @ is masked whole rather than in part.
+_URL_PASSWORD = re.compile(r"(?P<pre>//)(?P<user>[^:@/\s]*):(?P<pw>\S*)@")
+# key=value with any password-like key, misspelt ones included (passwd, passwrd, pwd, sslpassword, PGPASSWORD).
+_KV_PASSWORD = re.compile(r"(?P<key>\b(?:[\w-]*(?:pass|pwd|secret|token)[\w-]*|pw)\s*=\s*)"
+                          r"(?P<pw>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\S+)", re.I)
 _known: set[str] = set()
 
 
@@ -19,7 +23,7 @@ def remember_secret(secret: str | None) -> None:
 
 def secrets_in(dsn_or_url: str) -> list[str]:
     found = [unquote(m.group("pw")) for m in _URL_PASSWORD.finditer(dsn_or_url)]
-    found += [m.group("pw").strip("'") for m in _KV_PASSWORD.finditer(dsn_or_url)]
+    found += [m.group("pw").strip("'\"") for m in _KV_PASSWORD.finditer(dsn_or_url)]
     try:
         parts = urlsplit(dsn_or_url)
         if parts.password:
@@ -30,7 +34,10 @@ def secrets_in(dsn_or_url: str) -> list[str]:
 
 
 def redact(text: str) -> str:
-    text = _URL_PASSWORD.sub(lambda m: f"{m.group('scheme')}{m.group('user')}:{MASK}@", text)
+    """``text`` with every password masked that can be found in it. Best effort on text that is not a well-formed
+    DSN or URL (libpq's message about one can quote a piece of a password with no key before it): such DSNs and
+    URLs are refused when the configuration is read and never shown (config.py), not left to this."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group('pre')}{m.group('user')}:{MASK}@", text)
     text = _KV_PASSWORD.sub(lambda m: f"{m.group('key')}{MASK}", text)
     for secret in sorted(_known, key=len, reverse=True):
         text = text.replace(secret, MASK)

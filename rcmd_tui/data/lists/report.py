@@ -3,7 +3,8 @@ as a table, CSV or JSON (``rcmd-tui report``).
 
 JSON is an array of objects, one per row, keyed by field name, with typed values (numbers, booleans, nested
 JSON, times as ISO 8601 UTC with ``Z``); CSV has a header of column labels; the table is what the screen
-shows, escaped. Encrypted fields are masked in every format.
+shows, escaped. Control characters are escaped in CSV and JSON too unless ``raw``. Encrypted fields are
+masked in every format.
 """
 
 from __future__ import annotations
@@ -56,14 +57,15 @@ class TableWriter:
 
 
 async def report(services: Services, spec: ListSpec, filter_text: str, fmt: ReportFormat, limit: int,
-                 out: IO[str]) -> tuple[int, bool]:
+                 out: IO[str], raw: bool = False) -> tuple[int, bool]:
     """Write up to ``limit`` rows (0: all) of ``spec`` matching ``filter_text``; returns the rows written and
-    whether the limit cut more off."""
+    whether the limit cut more off. ``raw``: CSV and JSON keep control characters as stored (the table is
+    for a terminal, so always escaped)."""
     flt = compile_filter(spec, filter_text)
     source = open_source(spec, services, spec.ordering(), flt, page_size=min(limit or BATCH, BATCH))
     columns = [c for c in spec.columns if c.shown]
     words_here = spec.source.words == "loaded" and flt.words  # a table's free words: applied to every row read
-    writer = RowWriter(out, fmt, spec, [c.name for c in columns]) if fmt != "table" else TableWriter(out, columns)
+    writer = RowWriter(out, fmt, spec, [c.name for c in columns], raw) if fmt != "table" else TableWriter(out, columns)
     written = 0
     cut = False
     async with contextlib.aclosing(source.batches(min(limit or BATCH, BATCH) + 1)) as batches:

@@ -89,17 +89,22 @@ TYPES = ("string", "hash", "list", "set", "zset", "stream")
 def cut_utf8(data: bytes, limit: int) -> bytes:
     """At most ``limit`` bytes, not ending inside a UTF-8 character (a cut must not make text look binary).
 
-    >>> cut_utf8("héllo".encode(), 2).decode()
-    'h'
+    >>> cut_utf8("héllo".encode(), 2).decode(), cut_utf8(b"\\x9b\\xc0", 9), cut_utf8(b"\\xff" * 8, 4)
+    ('h', b'\\x9b\\xc0', b'\\xff\\xff\\xff\\xff')
     """
+    if len(data) <= limit:
+        return data
     cut = data[:limit]
-    for back in range(4):
+    for back in range(1, 4):  # a character is at most four bytes: a cut inside one leaves one to three of them
         try:
-            (cut[: len(cut) - back] if back else cut).decode("utf-8")
-        except UnicodeDecodeError:
+            cut.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(cut) - 3:  # invalid before the end: binary, not a character cut in two
+                return data[:limit]
+            cut = data[: limit - back]
             continue
-        return cut[: len(cut) - back] if back else cut
-    return cut
+        return cut
+    return data[:limit]
 
 
 Chunk = tuple[list[tuple[bytes | None, bytes]], bool, int]  # items, more to read, where to go on

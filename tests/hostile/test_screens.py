@@ -1,0 +1,137 @@
+"""Every screen the console can open, on hostile data, read on the bytes a real pseudo-terminal receives: no
+escape sequence, C1 control, bidirectional override or carriage return that came from PostgreSQL or Redis
+ever reaches the terminal raw.
+
+Hostile values go into every text, JSON and Redis field the screens show (each payload carries a marker, so
+the console's own escape sequences never count). Adding a screen: one line in ``VISITS`` (the keys that reach
+its rows and its detail); a destination without a line fails ``test_every_registered_screen_is_visited``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from psycopg.types.json import Jsonb
+
+from rcmd_tui.config import Profile
+from rcmd_tui.navigation import destinations
+from tests.terminal import console_in_terminal
+
+# One of each family, short enough for a VARCHAR(50); the marker after each is what a test looks for.
+PAYLOADS = {
+    "osc52": "\x1b]52;c;SE9TVElMRQ==\x07",  # writes the clipboard
+    "csi": "\x1b[2J\x1b[31mXCSI",  # clears the screen, colours
+    "osc8": "\x1b]8;;http://evil/\x1b\\XLINK",  # a hidden link
+    "dcs": "\x1bPXDCS\x1b\\",  # device control
+    "c1": "\x9b31mXC1",  # CSI as one C1 character
+    "bidi": "a\u202eXBIDI\u200b",  # right-to-left override, zero width
+    "cr": "safe\rXCR",  # overwrites what came before on the line
+    "paste": "\x1b[201~XPASTE",  # ends bracketed paste
+    "markup": "[bold red]XMARKUP[/]",
+}
+# What must never be in the bytes received: each payload's active part, raw (and the C1 also as UTF-8).
+FORBIDDEN = [p.encode() for k, p in PAYLOADS.items() if k != "markup"] + ["\x9b".encode(), b"\x9b31m"]
+# What the same payloads look like once made inert: at least one shows on each screen visited.
+VISIBLE = ("\\x1b", "\\x9b", "<U+202E>", "\\r", "[bold red]XMARKUP[/]")
+NOW = datetime.now(UTC) + timedelta(minutes=5)  # newest of every list ordered newest first
+
+
+def _all() -> str:
+    return " ".join(PAYLOADS.values())
+
+
+def _plant_rcmd(profile: Profile) -> None:
+    assert profile.rcmd is not None
+    with psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}", autocommit=True) as conn:
+        for i, payload in enumerate(PAYLOADS.values()):
+            conn.execute(
+                "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, details, user_agent, result, created_at)"
+                " VALUES (NULL, %s, %s, %s, %s, %s, 'success', %s)",
+                [payload, payload[:50], payload, Jsonb({"v": payload, payload: [payload], "all": _all()}), _all(),
+                 NOW + timedelta(seconds=i)])
+            conn.execute(
+                "INSERT INTO users (id, username, email, password_hash, role, metadata, created_at) "
+                "VALUES (%s, %s, %s, 'x', 'user', %s, %s)",
+                [uuid.uuid4(), f"h{i}{payload}"[:50], f"hostile{i}@example.com", Jsonb({"note": payload, "all": _all()}),
+                 NOW + timedelta(seconds=i)])
+
+
+def _plant_ordersync(profile: Profile) -> None:
+    assert profile.ordersync is not None
+    with psycopg.connect(profile.ordersync.dsn, options=f"-c search_path={profile.ordersync.schema}",
+                         autocommit=True) as conn:
+        for i, payload in enumerate(PAYLOADS.values()):
+            user = uuid.uuid4()
+            # plain:* key ids mark values stored unencrypted by design: the hostile text reaches the screen as is
+            conn.execute(
+                "INSERT INTO users (id, email_encrypted, email_key_id, email_hash, name_encrypted, name_key_id, "
+                "phone_encrypted, phone_key_id, password_hash_encrypted, password_key_id, salt, created_at) "
+                "VALUES (%s, %s, 'plain:test', %s, %s, 'plain:test', %s, 'plain:test', 'x', 'plain:test', 's', %s)",
+                [user, f"h{i}{payload}@example.com", uuid.uuid4().hex, payload, payload, NOW + timedelta(seconds=i)])
+            conn.execute(
+                "INSERT INTO audit_logs (trace_id, action, resource_type, resource_id, user_id, user_agent_encrypted, "
+                "ua_key_id, old_value_encrypted, old_value_key_id, success, error_message, created_at) "
+                "VALUES (%s, 'LOGIN', %s, %s, %s, %s, 'plain:test', %s, 'plain:test', false, %s, %s)",  # actions are a set
+                [uuid.uuid4().hex, payload[:50], payload, user, payload, json.dumps({"v": payload}), _all(),
+                 NOW + timedelta(seconds=i)])
+
+
+def _plant_redis(profile: Profile) -> None:
+    assert profile.rcmd_redis_url is not None
+    client = redis.Redis.from_url(profile.rcmd_redis_url)
+    for i, payload in enumerate(PAYLOADS.values()):
+        key = f"hostile:{i}:{payload}".encode()
+        client.hset(key, mapping={payload: payload, "bytes": b"\xff\xfe" + payload.encode(), "big": "x" * 1_000_000})
+    client.set(b"hostile:string:\xff", _all().encode() + b"\xff" * 10)
+    client.close()
+
+
+# The `:` command of every destination, and the keys that then show its rows' details.
+VISITS: dict[str, tuple[str, ...]] = {
+    "home": ("enter",),
+    "audit rcmd": ("enter",),
+    "users rcmd": ("/", *"email~hostile", "enter", "enter"),
+    "redis rcmd": ("/", *"hostile*", "enter", "enter"),
+    "audit ordersync": ("enter",),
+    "users ordersync": ("enter",),
+}
+
+
+def test_every_registered_screen_is_visited(seeded: Profile) -> None:
+    registered = {d.command for d in destinations(seeded)}
+    assert registered == set(VISITS), f"add a line to VISITS for: {sorted(registered - set(VISITS))}"
+
+
+@pytest.fixture
+def hostile(seeded: Profile) -> Profile:
+    _plant_rcmd(seeded)
+    _plant_ordersync(seeded)
+    _plant_redis(seeded)
+    return seeded
+
+
+def test_no_screen_emits_a_control_from_the_data(hostile: Profile, tmp_path: Path) -> None:
+    with console_in_terminal(hostile, tmp_path, 80, 24) as term:
+        term.wait_for("targets up")
+        for command, keys in VISITS.items():
+            start = len(term.received)
+            term.press(":", *command, "enter")
+            term.settle(0.5)
+            term.press(*keys)
+            term.settle(0.8)
+            if command != "home":  # the hostile rows are what shows, escaped, visible
+                assert any(seen in term.text() for seen in VISIBLE), f"{command}:\n{term.text()}"
+            if command != "home":
+                term.press("Y" if command != "redis rcmd" else "y")  # copy: OSC 52 of escaped text only
+                term.settle(0.3)
+            seen = term.received[start:]
+            for bad in FORBIDDEN:
+                assert bad not in seen, f"{command}: {bad!r} reached the terminal"
+            term.press("escape", "escape", "escape")
+        assert "Traceback" not in term.text() and term.proc.poll() is None
