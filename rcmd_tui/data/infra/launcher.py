@@ -146,6 +146,31 @@ class Servers:
                 proc.wait(timeout=5)
         shutil.rmtree(self.root, ignore_errors=True)
 
+    @contextlib.contextmanager
+    def outage(self, kind: str) -> Iterator[None]:
+        """``kind`` ("postgres" or "redis") stopped for the block, then started again on the same port (PostgreSQL
+        on the same data; Redis, which keeps none here, empty): a real outage for the fault tests."""
+        index, port = (0, self.pg.port) if kind == "postgres" else (1, self.redis.port)
+        proc = self.processes[index]
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=15)
+        try:
+            yield
+        finally:
+            user = _unprivileged_user()
+            log = self.root / ("postgres.log" if kind == "postgres" else "redis.log")
+            args = [str(a) for a in proc.args] if isinstance(proc.args, list | tuple) else [str(proc.args)]
+            conf = Path(args[-1])
+            if kind == "redis":  # its file held the password and was removed once it started
+                _write_redis_conf(conf, port, self.redis.password, user)
+            again = _spawn(args, user, log)
+            self.processes[index] = again
+            try:
+                _wait_until(lambda: _tcp_open(port), again, kind, log)
+            finally:
+                if kind == "redis":
+                    conf.unlink(missing_ok=True)
+
     def __enter__(self) -> Servers:
         return self
 
@@ -255,6 +280,15 @@ def _start_postgres(root: Path, bindir: Path, user: pwd.struct_passwd | None, se
     raise LauncherError(f"PostgreSQL could not bind a free loopback port after 5 tries; log {log}")
 
 
+def _write_redis_conf(conf: Path, port: int, password: str, user: pwd.struct_passwd | None) -> None:
+    conf.write_text(
+        f"port {port}\nbind 127.0.0.1\nrequirepass {password}\nsave \"\"\n"
+        f"appendonly no\ndir {conf.parent}\nlogfile {conf.parent / 'redis.log'}\ndatabases 64\n"
+    )
+    if user:
+        os.chown(conf, user.pw_uid, user.pw_gid)
+
+
 def _start_redis(root: Path, binary: Path, user: pwd.struct_passwd | None, servers: Servers) -> RedisServer:
     password = secrets.token_urlsafe(18)
     log = root / "redis.log"
@@ -264,12 +298,7 @@ def _start_redis(root: Path, binary: Path, user: pwd.struct_passwd | None, serve
     conf = root / "redis.conf"
     for _attempt in range(5):
         port = free_port()
-        conf.write_text(
-            f"port {port}\nbind 127.0.0.1\nrequirepass {password}\nsave \"\"\n"
-            f"appendonly no\ndir {root}\nlogfile {log}\ndatabases 64\n"
-        )
-        if user:
-            os.chown(conf, user.pw_uid, user.pw_gid)
+        _write_redis_conf(conf, port, password, user)
         proc = _spawn([str(binary), str(conf)], user, log)
         servers.processes.append(proc)
         try:
