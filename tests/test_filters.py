@@ -39,8 +39,9 @@ def test_a_bare_date_in_a_jump_means_that_whole_day() -> None:
     for far in ("100000y", "999999999999d"):
         with pytest.raises(JumpError, match="too far back"):
             jump_moment(far, descending=True)
-    with pytest.raises(FilterError, match="too far back"):
-        compile_filter(RCMD_AUDIT, "since:100000y")
+    for typed in ("since:100000y", "until:999999999999d", "between:100000y..1d"):
+        with pytest.raises(FilterError, match="too far back"):
+            compile_filter(RCMD_AUDIT, typed)
 
 
 async def test_lower_case_finds_upper_case_values_through_the_index(services: Services) -> None:

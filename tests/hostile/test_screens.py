@@ -96,16 +96,46 @@ def _plant_redis(profile: Profile) -> None:
 VISITS: dict[str, tuple[str, ...]] = {
     "home": ("enter",),
     "audit rcmd": ("enter",),
-    "users rcmd": ("/", *"email~hostile", "enter", "enter"),
-    "redis rcmd": ("/", *"hostile*", "enter", "enter"),
+    "users rcmd": ("/", *"email~hostile", "enter", "D", "escape", "enter"),  # the confirmation names the user
+    "redis rcmd": ("/", *"hostile*", "enter", "enter", "D", "escape"),
     "audit ordersync": ("enter",),
     "users ordersync": ("enter",),
+}
+
+
+CONFIRMED = {"users rcmd": b"Deactivate 1 user", "redis rcmd": b"Delete Redis key"}
+# Every screen class, by how the visits above reach it, or why it shows nothing from the data.
+SCREEN_CLASSES = {
+    "HomeScreen": "home", "ListScreen": "every list", "RcmdUsersScreen": "users rcmd",
+    "RedisKeysScreen": "redis rcmd", "DetailScreen": "enter on every list", "RedisValueScreen": "enter on a key",
+    "ConfirmScreen": "D on users rcmd and on a Redis value",
+    "StandardScreen": "the base of all of the above",
+    "HelpScreen": "no data: bindings", "ColumnChooser": "no data: column labels",
+    "ExportScreen": "no data: the view's title and a path", "TextPrompt": "no data: a question",
+    "CommandPrompt": "no data: destinations",
 }
 
 
 def test_every_registered_screen_is_visited(seeded: Profile) -> None:
     registered = {d.command for d in destinations(seeded)}
     assert registered == set(VISITS), f"add a line to VISITS for: {sorted(registered - set(VISITS))}"
+
+
+def test_every_screen_class_is_visited_or_shows_no_data() -> None:
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.screen import Screen
+
+    import rcmd_tui.screens
+
+    found = set()
+    for module_info in pkgutil.iter_modules(rcmd_tui.screens.__path__):
+        module = importlib.import_module(f"rcmd_tui.screens.{module_info.name}")
+        found |= {name for name, cls in inspect.getmembers(module, inspect.isclass)
+                  if issubclass(cls, Screen) and cls.__module__ == module.__name__}
+    assert found == set(SCREEN_CLASSES), f"say how VISITS reaches: {sorted(found - set(SCREEN_CLASSES))}"
 
 
 @pytest.fixture
@@ -131,6 +161,8 @@ def test_no_screen_emits_a_control_from_the_data(hostile: Profile, tmp_path: Pat
                 term.press("Y" if command != "redis rcmd" else "y")  # copy: OSC 52 of escaped text only
                 term.settle(0.3)
             seen = term.received[start:]
+            if command in CONFIRMED:  # the confirmation dialog did open on the hostile target
+                assert CONFIRMED[command] in seen, command
             for bad in FORBIDDEN:
                 assert bad not in seen, f"{command}: {bad!r} reached the terminal"
             term.press("escape", "escape", "escape")
