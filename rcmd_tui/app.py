@@ -15,29 +15,20 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
-from textual.css.styles import Styles
 from textual.screen import ModalScreen, Screen
 
-from rcmd_tui.config import Appearance, Profile, check_appearance, data_dir
+from rcmd_tui.config import Profile, check_appearance, data_dir
+from rcmd_tui.data.infra.files import create_private, private_dir
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import Place
-from rcmd_tui.data.lists.export import create_private, private_dir
 from rcmd_tui.navigation import HOME, Destination, destination_for, destinations
 from rcmd_tui.screens.command_prompt import CommandPrompt
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
+from rcmd_tui.widgets.appearance import textual_appearance
 
 STATUS_SECONDS = 10.0
-
-
-def _draws_as_colour(value: str) -> bool:
-    """Whether the status header can take ``value`` as its background (the same test as cli.textual_appearance)."""
-    try:
-        Styles().background = value
-    except ValueError:
-        return False
-    return True
 
 
 class GotoProvider(Provider):
@@ -85,7 +76,7 @@ class RcmdApp(App[int]):
             self.set_keymap(profile.keymap)
         # A file's banner and theme are checked as it is read (cli.py); a profile built in code is checked here,
         # so that a bad one too is a message (ConfigError) rather than a crash when the header first draws.
-        check_appearance(profile, Appearance(_draws_as_colour, frozenset(self.available_themes)))
+        check_appearance(profile, textual_appearance())
         if profile.theme:
             self.theme = profile.theme
 

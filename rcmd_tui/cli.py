@@ -71,19 +71,10 @@ def _print(message: str) -> None:
 
 
 def textual_appearance() -> Appearance:
-    """What Textual can draw, so that a banner or theme it cannot is refused as the file is read (by every
-    command, check included) rather than crashing the console; config.py may not import textual itself."""
-    from textual.css.styles import Styles  # noqa: PLC0415 - keep --help fast
-    from textual.theme import BUILTIN_THEMES  # noqa: PLC0415
+    """What Textual can draw; imported here, not at the top, to keep --help fast."""
+    from rcmd_tui.widgets.appearance import textual_appearance as drawn  # noqa: PLC0415
 
-    def is_colour(value: str) -> bool:
-        try:
-            Styles().background = value  # exactly as the status header applies the banner
-        except ValueError:  # StyleValueError, whatever the token that fails
-            return False
-        return True
-
-    return Appearance(is_colour, frozenset(BUILTIN_THEMES))
+    return drawn()
 
 
 def _profile(args: argparse.Namespace) -> Profile:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import psycopg
+from textual.widgets.tree import TreeNode
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
 from rcmd_tui.screens.detail import DetailScreen, JsonTree
 from rcmd_tui.screens.text_prompt import TextPrompt
-from tests.helpers import goto, settle, table_of
+from tests.helpers import goto, open_console, settle, table_of
+from tests.listdata import fill_rcmd
 
 
 def _labels(tree: JsonTree) -> list[str]:
@@ -55,44 +57,37 @@ async def test_masked_until_revealed_with_a_reason_and_the_reveal_is_audited(see
         assert table.copy_text(whole_row=False) == email
 
 
-async def test_json_is_a_foldable_tree(profile: Profile) -> None:
-    from tests.listdata import fill_rcmd
+def _top(tree: JsonTree, label: str) -> TreeNode[str]:
+    return next(n for n in tree.root.children if str(n.label).startswith(label))
 
+
+async def test_json_is_a_foldable_tree(profile: Profile) -> None:
     fill_rcmd(profile, rows=5)
-    app = make_app(profile)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot, app)
-        await goto(pilot, app, "audit")
-        await pilot.press("enter")
-        await settle(pilot, app)
-        tree = app.screen.query_one(JsonTree)
-        details = next(n for n in tree.root.children if str(n.label).startswith("Details"))
-        assert details.is_expanded and {str(c.label) for c in details.children} == {'n: 0', 'note: "row 0"'}
+    async with open_console(profile, "audit") as c:
+        await c.press("enter")
+        await c.settle()
+        tree = c.screen.query_one(JsonTree)
+        details = _top(tree, "Details")
+        assert details.is_expanded and {str(n.label) for n in details.children} == {'n: 0', 'note: "row 0"'}
         tree.move_cursor(details)
-        await pilot.press("space")
+        await c.press("space")
         assert not details.is_expanded
 
 
 async def test_copy_from_the_tree_copies_what_is_shown_never_a_raw_control(profile: Profile) -> None:
-    from tests.listdata import fill_rcmd
-
     hostile = "\x1b]52;c;ZXZpbA==\x07 \x9b31m \u202eevil \x1b[201~ echo pwned\r"
     fill_rcmd(profile, rows=2, hostile=(hostile,))
-    app = make_app(profile)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(pilot, app)
-        await goto(pilot, app, "audit")
-        await pilot.press("enter")
-        await settle(pilot, app)
-        tree = app.screen.query_one(JsonTree)
-        details = next(n for n in tree.root.children if str(n.label).startswith("Details"))
-        agent = next(n for n in tree.root.children if str(n.label).startswith("User agent"))
-        nodes = [details, *details.children, agent]  # an object node, its string and key nodes, a column
+    async with open_console(profile, "audit") as c:
+        await c.press("enter")
+        await c.settle()
+        tree = c.screen.query_one(JsonTree)
+        details = _top(tree, "Details")
+        nodes = [details, *details.children, _top(tree, "User agent")]  # an object, its string and key nodes, a column
         assert len(nodes) == 4
         for node in nodes:
             tree.move_cursor(node)
-            await pilot.press("y")
-            copied = app.clipboard
+            await c.press("y")
+            copied = c.app.clipboard
             assert copied and not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e" for ch in copied), (
                 str(node.label), copied)
             if copied != "1":  # the node keyed by the hostile text holds 1

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile, data_dir
+from rcmd_tui.data.infra.files import create_private
 from rcmd_tui.data.infra.services import Services
-from rcmd_tui.data.lists.export import ExportError, create_private, csv_cell, export, json_inert
+from rcmd_tui.data.lists.export import ExportError, csv_cell, export, json_inert
 from rcmd_tui.data.lists.keyset import KeysetSource
 from rcmd_tui.data.rcmd.views import RCMD_AUDIT
 from rcmd_tui.screens.export import default_path

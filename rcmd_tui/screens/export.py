@@ -22,7 +22,8 @@ from textual.worker import Worker
 
 from rcmd_tui.config import data_dir
 from rcmd_tui.data.infra.failures import describe
-from rcmd_tui.data.lists.export import ExportError, ExportResult, Format, check_target, export, private_dir
+from rcmd_tui.data.infra.files import private_dir
+from rcmd_tui.data.lists.export import ExportError, ExportResult, Format, check_target, export
 from rcmd_tui.data.lists.sources import Estimate, RowSource
 from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.widgets.safe_text import escape_controls, inert
