@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Hit, Hits, Provider
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 
 from rcmd_tui.config import Profile, check_appearance, data_dir
 from rcmd_tui.data.infra.files import create_private, private_dir
@@ -59,7 +60,8 @@ class RcmdApp(App[int]):
     TITLE = "rcmd-tui"
     COMMANDS: ClassVar = App.COMMANDS | {GotoProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("colon", "goto", "Go to", id="app.goto", tooltip="Type a screen: :audit, :users ordersync …"),
+        # Priority: run before the keys typed after it are handed on, so that `:audit` sent at once all goes in the box.
+        Binding("colon", "goto", "Go to", id="app.goto", priority=True, tooltip="Type a screen: :audit, :users ordersync …"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="The keys of this screen and their ids"),
         Binding("escape", "go_back", "Back", id="app.back", tooltip="Back to the previous screen"),
         Binding("q", "quit", "Quit", id="app.quit",
@@ -137,6 +139,8 @@ class RcmdApp(App[int]):
             self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "goto" and isinstance(self.focused, Input):  # a priority key: in a text box, it types
+            return False
         if action == "go_back":  # home is the last stop: no Esc to offer there (nor under a dialog over it)
             under = next((s for s in reversed(self.screen_stack) if not isinstance(s, ModalScreen)), None)
             return len(self.screen_stack) > 2 and not isinstance(under, HomeScreen)

@@ -110,7 +110,8 @@ MAX_WHOLE = 2**31 - 1  # PostgreSQL settings are 32-bit: a bigger timeout would 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 _PORTS = re.compile(r"\d*(?:,\d*)*")  # libpq: one port, or one per host
 _REDIS_DB = re.compile(r"/?\d*")
-DSN_FIX = ("check for misspelt keys (password, not passwrd), put a value holding spaces in single quotes ('a b'), "
+DSN_FIX = ("check each key=value for a misspelt key (host, port, dbname, user, password, sslmode …), put a value "
+           "holding spaces in single quotes ('a b'), "
            "and in a postgresql:// URL percent-encode @ / : # and spaces in the password (%40 %2F %3A %23 %20)")
 REDIS_FIX = ("write redis://host:port/db, rediss:// for TLS or unix:///path/to.sock?db=N; a password goes before "
              "the host as :password@, with @ / # ? percent-encoded (%40 %2F %23 %3F)")
@@ -136,7 +137,7 @@ def dsn_parts(dsn: str) -> dict[str, str] | None:
         return None
     try:
         parts = {k: str(v) for k, v in conninfo.conninfo_to_dict(dsn).items() if v is not None}
-    except ProgrammingError:
+    except (ProgrammingError, UnicodeDecodeError):  # a %-encoded byte that is not UTF-8 fails in psycopg's decode
         return None
     if not _PORTS.fullmatch(parts.get("port", "")):
         return None

@@ -208,6 +208,7 @@ UNPARSABLE = [  # key, value, what of it must not be shown (every password here 
     ("dsn", "postgresql://x:Pw-at@4@db/rcmd", ("4@db",)),  # libpq reads password "Pw-at", host "4@db"
     ("dsn", "host=db password=Pw-cut\u0000", ()),  # libpq would stop reading at the NUL
     ("replica_dsn", "password='Pw-unterminated", ()),
+    ("dsn", "postgresql://x:Pw-byte%81@db/rcmd", ()),  # %81 is no UTF-8: psycopg's own decode fails (found by fuzzing)
     ("redis_url", "rediss//:Pw-nocolon@cache:6379/0", ()),
     ("redis_url", "redis://:Pw-slash/8@cache:6379/0", ("8@cache",)),
     ("redis_url", "redis://:Pw-hash#9@cache:6379/0", ("9@cache",)),

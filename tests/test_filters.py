@@ -58,3 +58,12 @@ async def test_a_name_that_matches_nobody_is_the_reason_given_for_no_rows(servic
     assert await nobody.why_empty() == "no user 'nobody.here': check the spelling (or give the id)"
     bob = KeysetSource(services, RCMD_AUDIT, flt=compile_filter(RCMD_AUDIT, "user=bob action=nothing.like.this"))
     assert not (await bob.first()).records and await bob.why_empty() is None
+
+
+def test_a_time_word_or_field_with_a_colon_and_nothing_after_names_what_is_missing() -> None:
+    for typed, said in (("since:", "since: needs a time after the colon"), ("result:", "result: needs a value"),
+                        ("status:", "status: needs a value"), ("user:", "user: needs a value")):
+        with pytest.raises(FilterError, match=said):
+            compile_filter(RCMD_AUDIT, typed)
+    with pytest.raises(FilterError, match=r"^since:2026-02-30: '2026-02-30' is not a time"):
+        compile_filter(RCMD_AUDIT, "since:2026-02-30")  # the term named, as for every other field

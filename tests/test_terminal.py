@@ -136,3 +136,18 @@ def test_a_burst_of_ctrl_u_and_new_text_edits_in_order(profile: Profile, tmp_pat
         term.wait_for("this list has no field 'colour'")
         term.send(b"\x15user=bob\r")
         term.wait_for("filter user=bob")
+
+
+def test_text_typed_in_one_burst_with_the_key_that_opens_its_box_all_goes_in(profile: Profile, tmp_path: Path) -> None:
+    """`:audit`, `/…` or `t…` sent at once (tmux send-keys, a paste, a fast hand): the box opens after the keys
+    are already on their way, and none of them may be lost or reach the list under it."""
+    fill_rcmd(profile, rows=20)
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.send(b":audit\r")
+        term.wait_for("RCMD audit log")
+        term.send(b"/result=failure\r")
+        term.wait_for("filter result=failure")
+        term.send(b"tbanana\r")
+        term.wait_for("'banana' is not a time")
+        assert "auto" not in term.line(22)  # no key reached the list: a would have turned auto refresh on

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -46,6 +47,16 @@ class CommandPrompt(ModalScreen[Place | None]):
 
     def on_mount(self) -> None:
         self._fill("")
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after `:` (a paste, tmux send-keys, a fast hand) can come before the box has the
+        focus: they go into it, in order, rather than being lost."""
+        field = self.query_one(Input)
+        if self.focused is not field and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.set_focus(field)
+            field.insert_text_at_cursor(event.character)
 
     def _matching(self, text: str) -> list[Place]:
         words = text.strip().lstrip(":").lower().split()

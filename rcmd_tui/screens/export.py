@@ -141,7 +141,9 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         if result.cancelled:
             self.notify(f"Export cancelled after {result.rows:,} rows; no file written", severity="warning")
         else:
-            self.notify(f"Exported {result.rows:,} rows to {result.path}", timeout=5)
+            what = "replaced" if replace else "written"
+            self.notify(f"Exported {result.rows:,} rows: {result.path} {what}{' (raw values)' if self.raw else ''}",
+                        timeout=5, markup=False)
         self.dismiss(result)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

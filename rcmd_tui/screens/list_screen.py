@@ -16,6 +16,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
+from textual.widgets import Input
 
 from rcmd_tui.data.actions.plan import Plan
 from rcmd_tui.data.actions.run import Result
@@ -43,11 +44,13 @@ AUTO_REFRESH_S = 5.0  # a table's auto refresh: one page query every 5 s while i
 
 class ListScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter", id="list.filter", tooltip="Filter: field=value, field~text, since:2h, status:failed …"),
+        # `/` and `t` are priority keys: their box takes the focus before the keys typed after them are handed on.
+        Binding("slash", "filter", "Filter", id="list.filter", priority=True,
+                tooltip="Filter: field=value, field~text, since:2h, status:failed …"),
         Binding("enter", "details", "Details", id="list.details", tooltip="Every field of this row, JSON folded, secrets masked"),
         Binding("s", "sort", "Sort", id="list.sort", tooltip="Next ordering (on a snapshot: by the cursor's column)"),
         Binding("c", "columns", "Columns", id="list.columns", tooltip="Choose the columns shown"),
-        Binding("t", "jump", "Jump to time", id="list.jump", tooltip="Go to a moment: 2026-05-01, 6mo, 3d …"),
+        Binding("t", "jump", "Jump to time", id="list.jump", priority=True, tooltip="Go to a moment: 2026-05-01, 6mo, 3d …"),
         Binding("number_sign", "count", "Exact count", id="list.count", show=False, tooltip="Count the rows exactly (may be slow)"),
         Binding("x", "export", "Export", id="list.export", tooltip="Export every row matching the filter to CSV or JSON"),
         Binding("r", "refresh", "Refresh", id="list.refresh", tooltip="Read the first page again"),
@@ -178,11 +181,12 @@ class ListScreen(StandardScreen):
         total = ("?" if self.count_failed else "…") if estimate is None else f"{'' if estimate.exact else '≈'}{estimate.rows:,}"
         parts: list[Text | str | tuple[str, str]] = []
         position = table.position(estimate.rows if estimate else None, bool(estimate and estimate.exact))
-        if not table.shown_records:
-            parts.append(f"0 of {total}" if not table.is_loading else "")
-        elif table.words and self.spec.source.words == "loaded":
-            parts += [f"{table.cursor_coordinate.row + 1} of {len(table.shown_records)}",
+        if table.words and self.spec.source.words == "loaded" and table.window:
+            at = table.cursor_coordinate.row + 1 if table.shown_records else 0
+            parts += [f"{at} of {len(table.shown_records)}",
                       (f" with these words in the {len(table.window):,} rows read", "dim")]
+        elif not table.shown_records:
+            parts.append(f"0 of {total}" if not table.is_loading else "")
         elif position is not None:
             row, exact = position
             parts += [("row ", "dim"), f"{'' if exact else '≈'}{row:,}", (" of ", "dim"), total]
@@ -347,6 +351,8 @@ class ListScreen(StandardScreen):
         return super().is_offered(action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("filter", "jump") and isinstance(self.app.focused, Input):  # priority keys type in a box
+            return False
         if action == "jump":
             return self.source.can_jump or (self.spec.time_column is not None
                                             and any(o.columns[0] == self.spec.time_column for o in self.spec.orderings))

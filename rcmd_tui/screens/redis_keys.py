@@ -79,7 +79,7 @@ class RedisValueScreen(StandardScreen):
         self.load()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "delete" and self.value is None:
+        if action == "delete" and (self.value is None or self.value.type == "none"):
             return False
         return super().check_action(action, parameters)
 
@@ -87,7 +87,7 @@ class RedisValueScreen(StandardScreen):
         return delete_redis_key(self.key, "string", None, self.services.profile).privileges
 
     def action_delete(self) -> None:
-        if self.value is None or self.refuse("Delete"):
+        if self.value is None or self.value.type == "none" or self.refuse("Delete"):
             return
         shown = self.value.items[0][1] if self.value.type == "string" and not self.value.cut else None
         self.propose(delete_redis_key(self.key, self.value.type, shown, self.services.profile))
@@ -106,18 +106,23 @@ class RedisValueScreen(StandardScreen):
             raise RcmdError("this profile has no Redis for rcmd", "set redis_url under the rcmd target")
         self.value = await read_value(client, self.key)
         grid = self.grid
-        grid.set_columns([GridColumn("field", Text("Field / index / score")), GridColumn("value", Text("Value"), 200)])
+        heading = {"hash": "Field", "list": "Index", "zset": "Score", "stream": "Entry, field"}.get(self.value.type, "")
+        grid.set_columns([GridColumn("field", Text(heading)), GridColumn("value", Text("Value"), 200)])
         grid.set_rows([[inert(f) if f is not None else Text(""), _value_cell(v)] for f, v in self.value.items])
-        grid.placeholder = "" if self.value.items else "no such key (it may have expired)"
+        grid.placeholder = "" if self.value.items else "no such key: it expired or was deleted"
         self.refresh_bindings()
         value = self.value
+        if value.type == "none":  # gone since the list was read: nothing to show, nothing to delete
+            self.set_status(Text("the key is gone (it expired or was deleted); Esc goes back to the list", style="bold"))
+            return
         unit = "bytes" if value.type == "string" else "items"
         ttl = f"  expires in {duration(value.ttl)}" if value.ttl is not None else "  no expiry"
+        # What matters first, so that 80 columns keep it: the key itself is in the header.
         self.set_status(Text.assemble(
-            inert(self.key, "bold", limit=60), "  ", inert(value.type, "bold"),
-            f"  {value.total:,} {unit}" if value.total is not None else "", ttl,
+            inert(value.type, "bold"), f"  {value.total:,} {unit}" if value.total is not None else "", ttl,
             f"  (the first {value.shown:,} {unit} shown)" if value.cut else "",
-            f"  (values longer than {ITEM_BYTES:,} bytes cut)" if value.values_cut else ""))
+            f"  (values longer than {ITEM_BYTES:,} bytes cut)" if value.values_cut else "",
+            "  ", inert(self.key, "dim", limit=60), no_wrap=True, overflow="ellipsis"))
 
     def action_copy(self) -> None:
         grid = self.grid

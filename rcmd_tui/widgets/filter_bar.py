@@ -65,7 +65,7 @@ class FilterBar(Vertical):
         self.add_class("-open")
         field = self.query_one(Input)
         field.disabled = False  # closed, it must never take the focus (and the keys) from the table
-        field.focus()
+        self.screen.set_focus(field)  # now, not after the keys already queued: typed ahead, they go in here
 
     def close(self) -> None:
         if not self.has_class("-open"):

@@ -59,7 +59,7 @@ class PromptBar(Vertical):
         field.value = ""
         field.disabled = False
         self.add_class("-open")
-        field.focus()
+        self.screen.set_focus(field)  # now, not after the keys already queued: typed ahead, they go in here
 
     def action_close(self) -> None:
         if not self.has_class("-open"):

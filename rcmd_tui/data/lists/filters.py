@@ -34,7 +34,7 @@ _DURATION = re.compile(r"^(\d+)(s|m|h|d|w|mo|y)$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "mo": 30 * 86400, "y": 365 * 86400}
 _OPERATORS = ("!=", ">=", "<=", "=", "~", ">", "<")
 _FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_.]*)(!=|>=|<=|=|~|>|<)(.*)$", re.DOTALL)
-_WORD_COLON = re.compile(r"^([A-Za-z_]+):(.+)$", re.DOTALL)
+_WORD_COLON = re.compile(r"^([A-Za-z_]+):(.*)$", re.DOTALL)
 TIME_WORDS = ("since", "until", "between")
 
 
@@ -280,7 +280,15 @@ def _shorthand_test(s: Shorthand, values: tuple[str, ...]) -> Test:
 def _time_clause(spec: ListSpec, word: str, raw: str, now: datetime) -> tuple[sql.Composable, list[Any]]:
     if spec.time_column is None:
         raise FilterError(f"{word}:{raw}: this list has no time column", "filter on a field instead")
-    col = sql.Identifier(spec.time_column)
+    try:
+        return _time_bounds(spec.time_column, word, raw, now)
+    except FilterError as exc:  # named with the term it came from, as every other filter error is
+        named = exc.message if exc.message.startswith(f"{word}:") else f"{word}:{raw}: {exc.message}"
+        raise FilterError(named, exc.hint) from None
+
+
+def _time_bounds(column: str, word: str, raw: str, now: datetime) -> tuple[sql.Composable, list[Any]]:
+    col = sql.Identifier(column)
     if word == "since":
         return sql.SQL("{} >= %s").format(col), [parse_when(raw, now)]
     if word == "until":
@@ -356,6 +364,15 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
             lookups += _lookup(f, raw)
             if f.fold_case and op == "=":
                 spellings.append(Spelling(f.name, f.column, raw))
+        elif colon and not colon.group(2) and colon.group(1) in TIME_WORDS:
+            raise FilterError(f"{token} needs a time after the colon", f"e.g. {token}2h or {token}2026-05-01")
+        elif colon and not colon.group(2) and colon.group(1) in shorthands:
+            raise FilterError(f"{token} needs a value after the colon",
+                              "use one of: " + ", ".join(shorthands[colon.group(1)].values))
+        elif colon and not colon.group(2) and colon.group(1).lower() in fields:
+            f = fields[colon.group(1).lower()]
+            raise FilterError(f"{token} needs a value after the colon",
+                              f"type {f.help}" if f.help else f"type one, e.g. {token}{_example(f)}")
         elif colon and colon.group(1) in TIME_WORDS:
             clause, values = _time_clause(spec, colon.group(1), colon.group(2), now)
             word = colon.group(1)

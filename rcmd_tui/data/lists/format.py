@@ -23,13 +23,17 @@ def duration(value: timedelta) -> str:
 
     >>> duration(timedelta(days=1, hours=2, minutes=3))
     '1d2h'
-    >>> duration(timedelta(minutes=5, seconds=3))
-    '0h5m3s'
+    >>> duration(timedelta(minutes=5, seconds=3)), duration(timedelta(hours=2, seconds=9)), duration(timedelta(seconds=2))
+    ('5m3s', '2h0m9s', '2s')
     """
     seconds = int(value.total_seconds())
     if seconds >= 86400:
         return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
-    return f"{seconds // 3600}h{seconds % 3600 // 60}m{seconds % 60}s"
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60}m{seconds % 60}s"
+    if seconds >= 60:
+        return f"{seconds // 60}m{seconds % 60}s"
+    return f"{seconds}s"
 
 
 def shown(column: Column, value: Any, revealed: str | None = None) -> str:
