@@ -22,11 +22,12 @@ from rcmd_tui.config import Profile, check_appearance, data_dir
 from rcmd_tui.data.infra.files import create_private, private_dir
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import Place
-from rcmd_tui.navigation import HOME, Destination, destination_for, destinations
+from rcmd_tui.navigation import HOME, Destination, destination_for, destinations, list_screen
 from rcmd_tui.screens.command_prompt import CommandPrompt
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.help import HelpScreen
 from rcmd_tui.screens.home import HomeScreen
+from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.widgets.appearance import textual_appearance
 
 STATUS_SECONDS = 10.0
@@ -122,6 +123,9 @@ class RcmdApp(App[int]):
                 self.pop_screen()
             return
         self.push_screen(destination.make(self.services))
+
+    def on_list_screen_switch_to(self, event: ListScreen.SwitchTo) -> None:
+        self.switch_screen(list_screen(event.spec)(self.services))
 
     def action_goto(self) -> None:
         def chosen(place: Place | None) -> None:

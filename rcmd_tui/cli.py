@@ -50,10 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("view", nargs="?", help="a view, e.g. audit, users (a unique prefix is enough)")
     rep.add_argument("system", nargs="?", help="rcmd (default) or ordersync (os)")
     rep.add_argument("--list", action="store_true", help="name every view with its system and exit")
-    rep.add_argument("--filter", default="", metavar="EXPR", help="the console's filter language, e.g. 'status:failed since:7d'")
+    rep.add_argument("--filter", default=None, metavar="EXPR",
+                     help="the console's filter language, e.g. 'status:failed since:7d' (default: the view's own, "
+                          "e.g. activity hides idle sessions; --filter '' shows every row)")
     rep.add_argument("--format", choices=("table", "json", "csv"), default="table")
     rep.add_argument("--limit", type=int, default=100, metavar="N", help="at most N rows (default 100; 0: every row)")
     rep.add_argument("--raw", action="store_true", help="csv, json: control characters as stored, not escaped (a table always is)")
+    rep.add_argument("--watch", type=float, default=None, metavar="S",
+                     help="run it again every S seconds until interrupted, like watch (a table redraws in place)")
     keys_cli.add_parser(sub)
 
     demo = sub.add_parser("demo", help="open the console on throwaway, seeded PostgreSQL and Redis")

@@ -56,7 +56,8 @@ def list_screen(spec: ListSpec) -> Callable[[Services], Screen[None]]:
 
 def destinations(profile: Profile) -> list[Destination]:
     found = [Destination(HOME, HomeScreen)]
-    found += [Destination(Place(spec.key, spec.system, spec.title), list_screen(spec)) for spec in views_for(profile)]
+    for spec in views_for(profile):
+        found += [Destination(Place(name, spec.system, spec.title), list_screen(spec)) for name in (spec.key, *spec.aliases)]
     return found
 
 

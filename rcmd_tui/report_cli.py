@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import Callable
 
 from rcmd_tui.config import Profile
@@ -32,22 +33,41 @@ def list_views(print_line: Callable[[str], None]) -> int:
     return 0
 
 
+CLEAR = "\x1b[H\x1b[2J"
+
+
+async def _once(services: Services, spec: ListSpec, args: argparse.Namespace) -> None:
+    filter_text = spec.default_filter if args.filter is None else args.filter
+    try:
+        written, cut = await report(services, spec, filter_text, args.format, args.limit, sys.stdout, raw=args.raw)
+    except RcmdError:
+        raise
+    except Exception as exc:  # told as one line naming the target, like every other command
+        raise describe(exc, spec.target, services.where(spec.target)) from None
+    sys.stdout.flush()
+    if cut:  # on stderr: the output stays what was asked for
+        print(f"rcmd-tui: the first {written:,} rows; more match (--limit 0 prints them all)", file=sys.stderr)
+
+
 async def _run(profile: Profile, spec: ListSpec, args: argparse.Namespace) -> int:
     services = Services(profile, read_only=True)
     await services.open()
     try:
-        written, cut = await report(services, spec, args.filter, args.format, args.limit, sys.stdout, raw=args.raw)
-    except RcmdError:
-        raise
-    except Exception as exc:  # told as one line naming the target, like every other command
-        target = f"{spec.system}-redis" if isinstance(spec.source, RedisKeys) else spec.system
-        raise describe(exc, target, services.where(target)) from None
+        if args.watch is None:
+            await _once(services, spec, args)
+            return 0
+        redraw = args.format == "table" and sys.stdout.isatty()
+        while True:  # until interrupted, as watch; each run is whole (a JSON array, a CSV with its header)
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+            heading = f"Every {args.watch:g}s: rcmd-tui report {spec.command}    {stamp}"
+            if args.format == "table":
+                print((CLEAR if redraw else "") + heading + "\n", flush=True)
+            await _once(services, spec, args)
+            if not redraw:
+                print(flush=True)
+            await asyncio.sleep(args.watch)
     finally:
         await services.close()
-    sys.stdout.flush()
-    if cut:  # on stderr: the output stays what was asked for
-        print(f"rcmd-tui: the first {written:,} rows; more match (--limit 0 prints them all)", file=sys.stderr)
-    return 0
 
 
 def run(args: argparse.Namespace, load_profile: Callable[[argparse.Namespace], Profile],
@@ -56,12 +76,16 @@ def run(args: argparse.Namespace, load_profile: Callable[[argparse.Namespace], P
         return list_views(print_line)
     if not args.view:
         raise RcmdError("report needs a view", "name one (rcmd-tui report --list shows them), e.g. rcmd-tui report audit")
+    if args.watch is not None and not args.watch >= 0.2:
+        raise RcmdError(f"--watch {args.watch:g}: too short an interval", "use at least 0.2 seconds, e.g. --watch 2")
     if args.limit < 0:
         raise RcmdError(f"--limit {args.limit}: not a number of rows", "use a whole number; 0 means every row")
     profile = load_profile(args)
     spec = find_view(" ".join(w for w in (args.view, args.system) if w), profile)
-    needed = f"{spec.system}-redis" if isinstance(spec.source, RedisKeys) else spec.system
-    down = [f for f in preflight(profile) if f.target == needed]
+    down = [f for f in preflight(profile) if f.target == spec.target]
     if down:
         raise down[0]
-    return asyncio.run(_run(profile, spec, args))
+    try:
+        return asyncio.run(_run(profile, spec, args))
+    except KeyboardInterrupt:  # the way out of --watch
+        return 0

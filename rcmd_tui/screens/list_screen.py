@@ -8,6 +8,7 @@ as bindings guarded by ``GUARDED_ACTIONS``) or their own detail.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
 
@@ -23,10 +25,11 @@ from rcmd_tui.data.actions.run import Result
 from rcmd_tui.data.infra import locks
 from rcmd_tui.data.infra.failures import LockWait
 from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.catalog import family_of
 from rcmd_tui.data.lists.engine import open_source
-from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, jump_moment
+from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, compile_filter, jump_moment
 from rcmd_tui.data.lists.sources import Estimate, RowSource
-from rcmd_tui.data.lists.spec import Column, ListSpec, Ordering, Record, RedisKeys, Snapshot, Table
+from rcmd_tui.data.lists.spec import Column, ListSpec, Ordering, Record, Snapshot, Table
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.columns import ColumnChooser
@@ -37,8 +40,10 @@ from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.prompt_bar import PromptBar
 from rcmd_tui.widgets.row_grid import RowGrid
 from rcmd_tui.widgets.safe_text import inert
+from rcmd_tui.widgets.view_tabs import ViewTabs
 
 STATUS_DELAY_S = 0.15
+MIN_INTERVAL_S, MAX_INTERVAL_S = 0.5, 60.0  # a live view's refresh: + and - move it between these
 AUTO_REFRESH_S = 5.0  # a table's auto refresh: one page query every 5 s while it is on
 
 
@@ -57,6 +62,13 @@ class ListScreen(StandardScreen):
         Binding("ctrl+l", "clear_filter", "Clear filter", id="list.clear_filter", show=False, tooltip="Drop the filter"),
         Binding("a", "auto_refresh", "Auto refresh", id="list.auto", show=False,
                 tooltip="Read the rows on screen again every few seconds, the cursor staying on its row (toggle)"),
+        Binding("p", "auto_refresh", "Pause", id="list.pause", show=False,
+                tooltip="A live view: pause the refresh, or resume it (as a)"),
+        Binding("plus", "interval(0.5)", "Faster", id="list.faster", show=False, tooltip="A live view: refresh twice as often"),
+        Binding("minus", "interval(2)", "Slower", id="list.slower", show=False, tooltip="A live view: refresh half as often"),
+        *(Binding(str(n), f"tab({n})", f"View {n}", id=f"list.tab{n}", show=False,
+                  tooltip="Open the family's view with this number (the line above the list names them)")
+          for n in range(1, 10)),
     ]
     AUTO_FOCUS = "#list-table"
 
@@ -64,7 +76,7 @@ class ListScreen(StandardScreen):
         super().__init__(services)
         self.spec = spec
         self.ordering: Ordering = spec.ordering()
-        self.filter: Filter = NO_FILTER
+        self.filter: Filter = compile_filter(spec, spec.default_filter) if spec.default_filter else NO_FILTER
         self.estimate: Estimate | None = None
         self.count_pending = False
         self.count_failed = False
@@ -72,8 +84,9 @@ class ListScreen(StandardScreen):
         self._status_timer: Timer | None = None
         self._close_with_rows: list[Callable[[], None]] = []
         self._auto: Timer | None = None
-        self.auto_every = 0.0
         self._rows_for: tuple[str, str] | None = None  # the filter and ordering of the rows on screen
+        self.family = family_of(spec, services.profile)
+        self.auto_every = spec.source.refresh_s if isinstance(spec.source, Snapshot) else AUTO_REFRESH_S
 
     def _asked(self) -> tuple[str, str]:
         return (self.filter.text, self.ordering.name)
@@ -84,7 +97,7 @@ class ListScreen(StandardScreen):
 
     @property
     def target(self) -> str:
-        return f"{self.spec.system}-redis" if isinstance(self.spec.source, RedisKeys) else self.spec.system
+        return self.spec.target
 
     @property
     def action_system(self) -> str:
@@ -94,7 +107,15 @@ class ListScreen(StandardScreen):
     def table(self) -> PagedTable:
         return self.query_one(PagedTable)
 
+    @dataclass
+    class SwitchTo(Message):
+        """Open ``spec`` in place of this screen (a sibling in the tab line)."""
+
+        spec: ListSpec
+
     def compose_body(self) -> ComposeResult:
+        if self.family:
+            yield ViewTabs([v.tab or v.key for v in self.family], self.family.index(self.spec), id="view-tabs")
         yield FilterBar(self.spec)
         yield PagedTable(self.spec, id="list-table")
         yield PromptBar(id="list-prompt")
@@ -265,6 +286,7 @@ class ListScreen(StandardScreen):
     def action_clear_filter(self) -> None:
         self.filter = NO_FILTER
         self.table.words = ()
+        self.query_one(FilterBar).set_text("")
         self.reload()
 
     # -- the rest ---------------------------------------------------------------------------------
@@ -332,10 +354,20 @@ class ListScreen(StandardScreen):
             self._auto.stop()
             self._auto = None
         else:
-            every = self.spec.source.refresh_s if isinstance(self.spec.source, Snapshot) else AUTO_REFRESH_S
-            self._auto = self.set_interval(every, self._auto_tick)
-            self.auto_every = every
+            self._auto = self.set_interval(self.auto_every, self._auto_tick)
         self.update_status()
+
+    def action_interval(self, factor: float) -> None:
+        self.auto_every = min(MAX_INTERVAL_S, max(MIN_INTERVAL_S, self.auto_every * factor))
+        if self._auto is not None:
+            self._auto.stop()
+            self._auto = self.set_interval(self.auto_every, self._auto_tick)
+        self.notify(f"Refresh every {self.auto_every:g}s" + ("" if self._auto else " (paused: p resumes)"), timeout=2)
+        self.update_status()
+
+    def action_tab(self, number: int) -> None:
+        if 0 < number <= len(self.family) and self.family[number - 1] is not self.spec:
+            self.post_message(self.SwitchTo(self.family[number - 1]))
 
     def _auto_tick(self) -> None:
         if not self.table.is_loading and not self._close_with_rows:
@@ -353,6 +385,10 @@ class ListScreen(StandardScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("filter", "jump") and isinstance(self.app.focused, Input):  # priority keys type in a box
             return False
+        if action in ("interval", "pause"):
+            return isinstance(self.spec.source, Snapshot)
+        if action == "tab":
+            return bool(self.family) and isinstance(parameters[0], int) and parameters[0] <= len(self.family)
         if action == "jump":
             return self.source.can_jump or (self.spec.time_column is not None
                                             and any(o.columns[0] == self.spec.time_column for o in self.spec.orderings))

@@ -50,7 +50,7 @@ class FilterBar(Vertical):
     def compose(self) -> ComposeResult:
         words = {"loaded": "other words: the loaded rows", "all": "other words: every row",
                  "glob": "a word is the key pattern (bull:*)"}[self.spec.source.words]
-        yield TextBox(placeholder=f"/ field=value …  ({words})", id="filter-input", disabled=True)
+        yield TextBox(self.spec.default_filter, placeholder=f"/ field=value …  ({words})", id="filter-input", disabled=True)
         yield Static(self.help(), id="filter-message")
 
     def help(self) -> Text:
@@ -66,6 +66,9 @@ class FilterBar(Vertical):
         field = self.query_one(Input)
         field.disabled = False  # closed, it must never take the focus (and the keys) from the table
         self.screen.set_focus(field)  # now, not after the keys already queued: typed ahead, they go in here
+
+    def set_text(self, text: str) -> None:
+        self.query_one(Input).value = text
 
     def close(self) -> None:
         if not self.has_class("-open"):

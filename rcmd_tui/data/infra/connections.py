@@ -168,6 +168,8 @@ class Pools:
         self.profile = profile
         self._pools: dict[str, psycopg_pool.AsyncConnectionPool[Any]] = {}
         self.specs: dict[str, PoolSpec] = {}
+        # The server pids of our own sessions, so that activity can leave the console itself out.
+        self.backend_pids: set[int] = set()
         for name, target in (("rcmd", profile.rcmd), ("ordersync", profile.ordersync)):
             if target is None:
                 continue
@@ -180,7 +182,11 @@ class Pools:
             self._pools[name] = psycopg_pool.AsyncConnectionPool(
                 spec.dsn, open=False, min_size=0, max_size=4, name=name, timeout=profile.timeouts.connect_s + 1,
                 kwargs={**connect_kwargs(name, spec.dsn, spec.schema, profile.timeouts), "autocommit": True},
+                configure=self._remember_pid,
             )
+
+    async def _remember_pid(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self.backend_pids.add(conn.info.backend_pid)
 
     def names(self) -> list[str]:
         return list(self._pools)

@@ -17,7 +17,7 @@ from typing import Protocol, TypeVar
 
 import rcmd_tui.data
 from rcmd_tui.config import Profile
-from rcmd_tui.data.lists.spec import ListSpec, RedisKeys
+from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.errors import RcmdError
 
 SYSTEM_ORDER = ("rcmd", "ordersync")  # a name without a system means the first that has it
@@ -45,13 +45,27 @@ def all_views() -> tuple[ListSpec, ...]:
 
 
 def configured(spec: ListSpec, profile: Profile) -> bool:
-    if isinstance(spec.source, RedisKeys):
+    if spec.reads_redis:
         return spec.system == "rcmd" and profile.rcmd_redis_url is not None
     return (profile.rcmd if spec.system == "rcmd" else profile.ordersync) is not None
 
 
 def views_for(profile: Profile) -> list[ListSpec]:
     return [v for v in all_views() if configured(v, profile)]
+
+
+def family_of(spec: ListSpec, profile: Profile) -> list[ListSpec]:
+    """The views shown beside ``spec`` (its family), for its system: a view of another system comes in only
+    where this one has none of that name (RCMD's Redis, the one Redis there is)."""
+    if spec.family is None:
+        return []
+    members = [v for v in views_for(profile) if v.family == spec.family]
+    own = [v for v in members if v.system == spec.system]
+    keys = {v.key for v in own}
+    others = [v for v in members if v.system != spec.system and v.key not in keys]
+    chosen = own + [v for i, v in enumerate(others) if v.key not in {o.key for o in others[:i]}]
+    order = list(dict.fromkeys(v.key for v in members))
+    return sorted(chosen, key=lambda v: order.index(v.key))
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,7 +146,7 @@ def _value(f: FilterField, raw: str, op: str) -> Any:
         if not raw:
             raise FilterError(f"{what}: nothing to look for", f"type some text after {f.name}~")
         return "%" + raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    if op in (">", "<", ">=", "<=") and f.kind not in (Kind.INT, Kind.TIME):
+    if op in (">", "<", ">=", "<=") and f.kind not in (Kind.INT, Kind.TIME, Kind.DURATION, Kind.FLOAT):
         raise FilterError(f"{what}: {f.name} cannot be compared with {op}", f"use {f.name}={raw}")
     if f.kind is Kind.INT:
         try:
@@ -159,6 +159,16 @@ def _value(f: FilterField, raw: str, op: str) -> Any:
         return number
     if f.kind is Kind.TIME:
         return parse_when(raw)
+    if f.kind is Kind.DURATION:
+        span = parse_duration(raw)
+        if span is None:
+            raise FilterError(f"{what}: {raw!r} is not a duration", f"e.g. {f.name}{op}30s, {f.name}{op}5m or {f.name}{op}2h")
+        return span
+    if f.kind is Kind.FLOAT:
+        try:
+            return float(raw)
+        except ValueError:
+            raise FilterError(f"{what}: {raw!r} is not a number", f"e.g. {f.name}{op}100 or {f.name}{op}2.5") from None
     if f.kind is Kind.BOOL:
         lowered = raw.lower()
         if lowered not in ("true", "false", "yes", "no", "t", "f"):
@@ -321,7 +331,7 @@ def field_names(spec: ListSpec) -> dict[str, FilterField]:
 def _example(f: FilterField) -> str:
     if f.values:
         return f.values[0]
-    return {Kind.INT: "42", Kind.BOOL: "true", Kind.TIME: "2h", Kind.INET: "10.0.0.0/8",
+    return {Kind.INT: "42", Kind.BOOL: "true", Kind.TIME: "2h", Kind.INET: "10.0.0.0/8", Kind.DURATION: "30s", Kind.FLOAT: "100",
             Kind.UUID: "<id>"}.get(f.kind, "…")
 
 

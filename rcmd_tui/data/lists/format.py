@@ -25,8 +25,16 @@ def duration(value: timedelta) -> str:
     '1d2h'
     >>> duration(timedelta(minutes=5, seconds=3)), duration(timedelta(hours=2, seconds=9)), duration(timedelta(seconds=2))
     ('5m3s', '2h0m9s', '2s')
+
+    Under ten seconds a fraction matters (a query's 0.35 s):
+
+    >>> duration(timedelta(milliseconds=350)), duration(timedelta(seconds=2, milliseconds=50))
+    ('0.35s', '2.05s')
     """
-    seconds = int(value.total_seconds())
+    total = value.total_seconds()
+    if 0 < total < 10 and total != int(total):
+        return f"{total:.2f}s"
+    seconds = int(total)
     if seconds >= 86400:
         return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
     if seconds >= 3600:
@@ -56,6 +64,8 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     if isinstance(value, timedelta):
         return duration(value)
+    if column.kind is Kind.FLOAT and isinstance(value, float | int):
+        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
     if isinstance(value, bytes):
         return bytes_text(value)
     return str(value)

@@ -46,6 +46,20 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+async def read_snapshot(services: Services, spec: ListSpec) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+    """The field names and rows of one snapshot, at most ``max_rows + 1`` of them (the one more tells a cut)."""
+    snapshot = spec.source
+    assert isinstance(snapshot, Snapshot)
+    if snapshot.read is not None:
+        names, rows = await snapshot.read(services, spec.system)
+        return names, rows[: snapshot.max_rows + 1]
+    query = sql.SQL("SELECT * FROM ({}) AS snapshot LIMIT {}").format(sql.SQL(snapshot.query),
+                                                                      sql.Literal(snapshot.max_rows + 1))
+    async with services.reader(spec.system).connection() as conn:
+        cur = await conn.execute(query)
+        return [d.name for d in cur.description or ()], await cur.fetchall()
+
+
 class SnapshotSource(SourceBase):
     def __init__(self, services: Services, spec: ListSpec, ordering: Ordering | None = None, flt: Filter = NO_FILTER,
                  page_size: int = PAGE_SIZE) -> None:
@@ -68,13 +82,8 @@ class SnapshotSource(SourceBase):
         return ""
 
     async def refresh(self) -> None:
-        """Read the snapshot again: one statement."""
-        query = sql.SQL("SELECT * FROM ({}) AS snapshot LIMIT {}").format(sql.SQL(self.snapshot.query),
-                                                                          sql.Literal(self.snapshot.max_rows + 1))
-        async with self.services.reader(self.spec.system).connection() as conn:
-            cur = await conn.execute(query)
-            names = [d.name for d in cur.description or ()]
-            rows = await cur.fetchall()
+        """Read the snapshot again: one statement (or the view's own reader)."""
+        names, rows = await read_snapshot(self.services, self.spec)
         self.truncated = len(rows) > self.snapshot.max_rows
         records = await assemble(self.spec, self.ordering, self.services, names, rows[: self.snapshot.max_rows])
         self.read_at = time.time()

@@ -9,7 +9,7 @@ state), and :mod:`rcmd_tui.data.lists.export` streams it. Nothing here knows abo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from rcmd_tui.data.crypto.columns import EncryptedColumn
 
 if TYPE_CHECKING:
+    from rcmd_tui.data.infra.services import Services
     from rcmd_tui.data.lists.enrich import Enricher
 
 
@@ -100,14 +101,24 @@ class Table:
     any_column_sort: ClassVar[bool] = False  # only the orderings an index serves
 
 
+# Rows a snapshot reads itself: the field names, then the rows. Given the services and the view's system.
+Reader = Callable[["Services", str], Awaitable[tuple[Sequence[str], Sequence[Sequence[Any]]]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """A catalogue query (``pg_stat_activity``, ``pg_locks`` …) read whole on an interval, then filtered and
-    sorted in memory, so sorting by any column and filtering cost no query."""
+    sorted in memory, so sorting by any column and filtering cost no query.
 
-    query: str  # ours, fixed
+    ``read`` instead of ``query``: rows the console makes itself (Redis INFO, rows grouped after decryption,
+    a tree), read whole the same way. ``redis``: they come from the system's Redis, which is the target its
+    failures name."""
+
+    query: str = ""  # ours, fixed
     refresh_s: float = 2.0
     max_rows: int = 10_000
+    read: Reader | None = field(default=None, compare=False)
+    redis: bool = False
     words: ClassVar[Words] = "all"  # the snapshot is whole: words filter all of it
     any_column_sort: ClassVar[bool] = True
 
@@ -139,6 +150,19 @@ class ListSpec:
     time_column: str | None = None  # since:, between:, and jump to a time
     id_columns: tuple[str, ...] = ("id",)  # what identifies a row (for marks, details, re-reads)
     enrichers: tuple[Enricher, ...] = ()  # run once per page, batched, in this order (after decryption)
+    default_filter: str = ""  # the filter a screen opens with, shown like any other (idle sessions hidden …)
+    aliases: tuple[str, ...] = ()  # other names the `:` prompt knows it by (monitor for activity)
+    family: str | None = None  # views shown side by side, one key each (the monitoring views)
+    tab: str = ""  # its short name in the family's tab line (default: key)
+
+    @property
+    def reads_redis(self) -> bool:
+        return isinstance(self.source, RedisKeys) or (isinstance(self.source, Snapshot) and self.source.redis)
+
+    @property
+    def target(self) -> str:
+        """The target its rows come from: what a failure names and what must be up for it to open."""
+        return f"{self.system}-redis" if self.reads_redis else self.system
 
     @property
     def table(self) -> str:

@@ -1,0 +1,109 @@
+"""Activity: ``pg_stat_activity``, one statement per refresh, the console's own sessions marked so they can be
+left out.
+
+Idle sessions and the console's own are hidden by the view's default filter (``state!=idle own=no``), which
+the screen shows like any other filter: clearing it (ctrl+l) shows everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Shorthand, Snapshot
+
+if TYPE_CHECKING:
+    from rcmd_tui.data.infra.services import Services
+
+K = Kind
+SYSTEMS = ("rcmd", "ordersync")
+STATES = ("active", "idle", "idle in transaction", "idle in transaction (aborted)", "fastpath function call", "disabled")
+# Client sessions and the server's workers that hold locks or run long (autovacuum); not the checkpointer & co.
+BACKEND_TYPES = ("client backend", "autovacuum worker", "parallel worker", "walsender", "background worker")
+
+ACTIVITY_SQL = """
+SELECT a.pid, a.datname, a.usename, a.application_name, host(a.client_addr) AS client, a.state,
+       CASE WHEN a.wait_event IS NOT NULL THEN a.wait_event_type || ':' || a.wait_event END AS wait,
+       now() - a.xact_start AS xact_age, now() - a.query_start AS query_age, a.query, a.backend_start,
+       a.backend_type, a.query_id, a.xact_start, a.query_start,
+       CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by
+FROM pg_stat_activity a
+WHERE a.backend_type = ANY(%s)
+ORDER BY a.pid
+LIMIT %s
+"""
+MAX_ROWS = 5000
+
+
+def one_line(query: str | None) -> str | None:
+    """A statement on one line for the list (the detail shows it whole); whitespace runs become one space."""
+    return " ".join(query.split()) if query is not None else None
+
+
+async def read_activity(services: Services, system: str) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+    own = services.pools.backend_pids
+    async with services.reader(system).connection() as conn:
+        cur = await conn.execute(ACTIVITY_SQL, (list(BACKEND_TYPES), MAX_ROWS + 1))
+        names = [d.name for d in cur.description or ()]
+        rows = await cur.fetchall()
+    at_pid, at_query, at_blocked = names.index("pid"), names.index("query"), names.index("blocked_by")
+    out = []
+    for row in rows:
+        blocked = row[at_blocked] or []
+        out.append((*row, one_line(row[at_query]), row[at_pid] in own, bool(blocked), len(blocked) or None))
+    return [*names, "query_line", "own", "waiting", "blockers"], out
+
+
+def activity_view(system: str) -> ListSpec:
+    return ListSpec(
+        key="activity", system=system, title=f"{'RCMD' if system == 'rcmd' else 'OrderSync'} activity",
+        source=Snapshot(read=read_activity, refresh_s=2.0, max_rows=MAX_ROWS),
+        columns=(
+            Column("pid", "Pid", K.INT, width=7),
+            Column("usename", "User", width=12),
+            Column("application_name", "Application", width=16),
+            Column("state", "State", K.ENUM, width=8),
+            Column("wait", "Wait", width=14),
+            Column("xact_age", "Xact", K.DURATION, width=7),
+            Column("query_age", "Query", K.DURATION, width=7),
+            Column("blockers", "Blk", K.INT, width=3),
+            Column("query_line", "Statement", width=None),
+            Column("datname", "Database", width=10, shown=False),
+            Column("client", "Client", K.INET, width=15, shown=False),
+            Column("backend_type", "Backend", width=14, shown=False),
+            Column("backend_start", "Connected (UTC)", K.TIME, width=19, shown=False),
+            Column("xact_start", "Xact start (UTC)", K.TIME, width=19, shown=False),
+            Column("query_start", "Query start (UTC)", K.TIME, width=19, shown=False),
+            Column("query_id", "Query id", K.INT, shown=False),
+            Column("blocked_by", "Blocked by", K.JSON, shown=False),
+            Column("own", "Console", K.BOOL, width=7, shown=False),
+            Column("waiting", "Waiting", K.BOOL, width=7, shown=False),
+            Column("query", "Statement (whole)", shown=False),
+        ),
+        orderings=(Ordering("query age", ("query_age", "pid", "backend_start")),
+                   Ordering("transaction age", ("xact_age", "pid", "backend_start"))),
+        filters=(
+            FilterField("pid", "pid", K.INT),
+            FilterField("user", "usename"),
+            FilterField("app", "application_name", help="an application_name, e.g. psql"),
+            FilterField("db", "datname"),
+            FilterField("client", "client", K.INET, help="an address or a network such as 10.0.0.0/8"),
+            FilterField("state", "state", K.ENUM, values=STATES),
+            FilterField("wait", "wait", help="Lock:transactionid, IO:DataFileRead …"),
+            FilterField("query", "query", help="~text in the statement"),
+            FilterField("xact", "xact_age", K.DURATION, help="a duration, e.g. xact>30s"),
+            FilterField("age", "query_age", K.DURATION, help="a duration, e.g. age>5s"),
+            FilterField("own", "own", K.BOOL, help="yes: the console's own sessions"),
+            FilterField("waiting", "waiting", K.BOOL, help="yes: waiting for a lock"),
+            FilterField("backend", "backend_type"),
+        ),
+        shorthands=(Shorthand("state", "state", {"active": ("active",), "idle": ("idle",),
+                                                 "idletx": ("idle in transaction", "idle in transaction (aborted)")}),),
+        id_columns=("pid", "backend_start"),
+        default_filter="state!=idle own=no",
+        aliases=("monitor",),
+        family="monitor",
+    )
+
+
+VIEWS = tuple(activity_view(s) for s in SYSTEMS)
