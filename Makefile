@@ -46,6 +46,7 @@ $(BENCH_VENV)/.installed:
 bench: $(DEV_STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python -m bench.decrypt_bench
 	$(BIN)/python -m bench.startup_bench --baseline-venv $(BENCH_VENV)
+	$(BIN)/python -m bench.monitor_bench --baseline-venv $(BENCH_VENV)
 	$(BIN)/python -m bench.seed_bench --scale large --paging
 
 clean:

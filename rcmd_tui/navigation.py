@@ -17,6 +17,7 @@ from rcmd_tui.config import Profile
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import Place, resolve, views_for
 from rcmd_tui.data.lists.spec import ListSpec
+from rcmd_tui.screens.activity import ActivityScreen, BackendsScreen
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.screens.redis_keys import RedisKeysScreen
@@ -26,6 +27,10 @@ from rcmd_tui.screens.users import RcmdUsersScreen
 SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("users", "rcmd"): RcmdUsersScreen,
     ("redis", "rcmd"): RedisKeysScreen,
+    ("activity", "rcmd"): ActivityScreen,
+    ("activity", "ordersync"): ActivityScreen,
+    ("locks", "rcmd"): BackendsScreen,
+    ("locks", "ordersync"): BackendsScreen,
 }
 
 HOME = Place("home", None, "every target's health")

@@ -48,3 +48,17 @@ def bytes_text(value: bytes) -> str:
         return value.decode("utf-8")
     except UnicodeDecodeError:
         return repr(value)
+
+
+def human_bytes(size: float) -> str:
+    """A size as people read it.
+
+    >>> human_bytes(512), human_bytes(1536), human_bytes(3 * 1024**3)
+    ('512 B', '1.5 kB', '3.0 GB')
+    """
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"

@@ -6,20 +6,12 @@ from __future__ import annotations
 from rich.text import Text
 
 from rcmd_tui.data.infra.health import Health
+from rcmd_tui.text import human_bytes
 from rcmd_tui.widgets.row_grid import Cell, GridColumn, Row, RowGrid
 from rcmd_tui.widgets.safe_text import escape_controls
 
 COLUMNS = ("Target", "Status", "Latency", "Conns", "Keys", "Size", "Version", "Where")
 WHERE_MIN = 12
-
-
-def human_bytes(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
 
 
 def health_row(h: Health) -> list[str]:

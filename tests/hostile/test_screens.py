@@ -9,8 +9,12 @@ its rows and its detail); a destination without a line fails ``test_every_regist
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -100,10 +104,21 @@ VISITS: dict[str, tuple[str, ...]] = {
     "redis rcmd": ("/", *"hostile*", "enter", "enter", "D", "escape"),
     "audit ordersync": ("enter",),
     "users ordersync": ("enter",),
+    # The monitoring views: a session runs a statement that carries the payloads (see _plant_session).
+    **{f"{name} {system}": keys for system in ("rcmd", "ordersync") for name, keys in (
+        ("activity", ("/", *"app~hostile", "enter", "enter")), ("monitor", ("/", *"app~hostile", "enter", "K", "escape", "enter")),
+        ("locks", ("enter",)), ("statements", ("/", *"query~XCSI", "enter", "enter")), ("slow", ("enter",)),
+        ("storage", ("enter",)), ("connections", ("enter",)), ("security", ("enter",)))},
+    "redis-health rcmd": ("enter",),
 }
+# Views whose rows hold no text a client chooses (catalogue names, counts, application names, which the server
+# itself reduces to printable ASCII): nothing hostile can show there, but nothing may be emitted either.
+NO_HOSTILE_TEXT = {f"{name} {system}" for system in ("rcmd", "ordersync")
+                   for name in ("storage", "connections", "security", "slow")} | {"redis-health rcmd"}
 
 
-CONFIRMED = {"users rcmd": b"Deactivate 1 user", "redis rcmd": b"Delete Redis key"}
+CONFIRMED = {"users rcmd": b"Deactivate 1 user", "redis rcmd": b"Delete Redis key", "monitor rcmd": b"Terminate pid",
+             "monitor ordersync": b"Terminate pid"}
 # Every screen class, by how the visits above reach it, or why it shows nothing from the data.
 SCREEN_CLASSES = {
     "HomeScreen": "home", "ListScreen": "every list", "RcmdUsersScreen": "users rcmd",
@@ -113,6 +128,7 @@ SCREEN_CLASSES = {
     "HelpScreen": "no data: bindings", "ColumnChooser": "no data: column labels",
     "ExportScreen": "no data: the view's title and a path", "TextPrompt": "no data: a question",
     "CommandPrompt": "no data: destinations",
+    "ActivityScreen": "activity and monitor", "BackendsScreen": "locks", "BackendDetail": "enter on activity",
 }
 
 
@@ -138,12 +154,37 @@ def test_every_screen_class_is_visited_or_shows_no_data() -> None:
     assert found == set(SCREEN_CLASSES), f"say how VISITS reaches: {sorted(found - set(SCREEN_CLASSES))}"
 
 
+@contextlib.contextmanager
+def _plant_session(profile: Profile) -> Iterator[None]:
+    """A session whose running statement carries every payload (in a comment and a string), in an open
+    transaction: activity, locks (the oldest transactions) and, once it ran, slow queries show it."""
+    assert profile.rcmd is not None
+    text = "/* " + _all().replace("*/", "") + " */ SELECT %s::text, pg_sleep(%s)"
+    with psycopg.connect(profile.rcmd.dsn, application_name="hostile", autocommit=True) as conn:
+        conn.execute(text, [_all(), 0])  # counted in pg_stat_statements with its comment
+        conn.execute("BEGIN")
+
+        def run() -> None:
+            with contextlib.suppress(psycopg.Error):  # cancelled when the test ends
+                conn.execute(text, [_all(), 60])
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        time.sleep(0.3)
+        try:
+            yield
+        finally:
+            conn.cancel_safe()
+            thread.join(timeout=5)
+
+
 @pytest.fixture
-def hostile(seeded: Profile) -> Profile:
+def hostile(seeded: Profile) -> Iterator[Profile]:
     _plant_rcmd(seeded)
     _plant_ordersync(seeded)
     _plant_redis(seeded)
-    return seeded
+    with _plant_session(seeded):
+        yield seeded
 
 
 def test_no_screen_emits_a_control_from_the_data(hostile: Profile, tmp_path: Path) -> None:
@@ -155,7 +196,7 @@ def test_no_screen_emits_a_control_from_the_data(hostile: Profile, tmp_path: Pat
             term.settle(0.5)
             term.press(*keys)
             term.settle(0.8)
-            if command != "home":  # the hostile rows are what shows, escaped, visible
+            if command != "home" and command not in NO_HOSTILE_TEXT:  # the hostile rows are what shows, escaped, visible
                 assert any(seen in term.text() for seen in VISIBLE), f"{command}:\n{term.text()}"
             if command != "home":
                 term.press("Y" if command != "redis rcmd" else "y")  # copy: OSC 52 of escaped text only

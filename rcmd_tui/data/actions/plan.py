@@ -28,11 +28,20 @@ class TargetChanged(RcmdError):
 
 @dataclass(frozen=True, slots=True)
 class Privilege:
-    table: str
+    table: str  # the table; for MEMBER a role (pg_signal_backend), for EXECUTE a function with its argument types
     privilege: str  # SELECT, UPDATE, INSERT, DELETE; USAGE: of the sequence behind the column's serial default
     column: str | None = None
 
     def query(self) -> Statement:
+        if self.privilege == "MEMBER":  # a superuser holds every role's rights
+            return Statement(sql.SQL("SELECT pg_has_role(%s, 'MEMBER') OR (SELECT rolsuper FROM pg_roles "
+                                     "WHERE rolname = current_user)"), (self.table,))
+        if self.privilege == "OWNER":  # DDL on the table (a new partition): its owner's rights, and CREATE in its schema
+            return Statement(sql.SQL("SELECT pg_has_role(c.relowner, 'USAGE') AND has_schema_privilege(c.relnamespace, 'CREATE') "
+                                     "FROM pg_class c WHERE c.oid = %s::regclass"), (self.table,))
+        if self.privilege == "EXECUTE":
+            return Statement(sql.SQL("SELECT to_regprocedure(%s) IS NOT NULL AND has_function_privilege(%s, 'EXECUTE')"),
+                             (self.table, self.table))
         if self.privilege == "USAGE" and self.column:
             # An identity column draws its values without the privilege; a serial default needs USAGE on it.
             return Statement(sql.SQL(
@@ -101,12 +110,20 @@ class Plan:
     failed_audit: Statement | None = None  # written when the Redis step does not run after all
     roles: tuple[ConsoleRole, ...] = ("admin",)
     typed: str | None = None  # bulk or destructive: the words to type to confirm
+    # Signals take effect at once and no rollback undoes them; and the audit row's insert may need the very lock
+    # the signalled backend holds. So they are sent first and the audit row follows, in the same transaction.
+    audit_after: bool = False
 
     @property
     def privileges(self) -> tuple[Privilege, ...]:
         """Every privilege its statements need, each once, in the order they run."""
-        needed = (s.needs for s in (self.check, self.audit, *self.statements, self.failed_audit) if s is not None)
+        needed = (s.needs for s in (self.check, *self.in_order, self.failed_audit) if s is not None)
         return tuple(dict.fromkeys(p for needs in needed for p in needs))
+
+    @property
+    def in_order(self) -> tuple[Statement, ...]:
+        """The audit row and the statements, in the order they run (after the re-check)."""
+        return (*self.statements, self.audit) if self.audit_after else (self.audit, *self.statements)
 
     @property
     def how(self) -> str:
@@ -115,7 +132,8 @@ class Plan:
         if self.redis is not None and self.redis.checks:
             steps.append("watch and re-check the Redis keys")
         pg = ["re-check the targets"] if self.check is not None else []
-        pg += ["write the audit row"] + (["change"] if self.statements else [])
+        pg += (["change"] if self.statements else []) + ["write the audit row"] if self.audit_after else \
+              ["write the audit row"] + (["change"] if self.statements else [])
         steps.append(", ".join(pg) + " (one transaction)")
         if self.redis is not None:
             steps.append("then, only if the keys are unchanged, run the Redis commands in MULTI/EXEC")

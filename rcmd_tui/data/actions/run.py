@@ -81,7 +81,7 @@ async def render(services: Services, plan: Plan) -> list[str]:
     see them)."""
     async with services.primary(plan.system).connection() as conn:
         cursor = psycopg.AsyncClientCursor(conn)
-        statements = [s for s in (plan.check, plan.audit, *plan.statements) if s is not None]
+        statements = [s for s in (plan.check, *plan.in_order) if s is not None]
         sql_lines = [cursor.mogrify(s.query, s.params) for s in statements]
     return sql_lines + render_redis(plan)
 
@@ -104,11 +104,11 @@ async def _postgres(services: Services, plan: Plan) -> int:
                 if row is None or not row[0]:
                     detail = str(row[1]) if row is not None and len(row) > 1 and row[1] else "the rows are not as shown"
                     raise TargetChanged(f"{plan.title}: {detail}", "refresh (r) to see them as they are now, then try again")
-            await conn.execute(plan.audit.query, plan.audit.params)
             changed = 0
-            for s in plan.statements:
+            for s in plan.in_order:
                 cur = await conn.execute(s.query, s.params)
-                changed += max(cur.rowcount, 0)
+                if s is not plan.audit:
+                    changed += max(cur.rowcount, 0)
             return changed
     except psycopg.errors.InsufficientPrivilege as exc:
         raise ActionRefused(f"{plan.title}: the database refused it ({_first(exc)})",

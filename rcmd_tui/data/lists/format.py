@@ -13,7 +13,7 @@ from typing import Any
 from rcmd_tui.data.crypto.decrypt import Failure, Plain
 from rcmd_tui.data.crypto.masking import mask
 from rcmd_tui.data.lists.spec import Column, Kind
-from rcmd_tui.text import bytes_text
+from rcmd_tui.text import bytes_text, human_bytes
 
 NULL = "∅"
 
@@ -45,7 +45,13 @@ def duration(value: timedelta) -> str:
 
 
 def shown(column: Column, value: Any, revealed: str | None = None) -> str:
-    """The text a cell shows, before escaping: masked, formatted, never markup."""
+    """The text a cell shows, before escaping: masked, formatted, never markup.
+
+    A size in bytes reads as people read it (exports keep the number):
+
+    >>> shown(Column("total_bytes", "Size", Kind.BYTES), 3 * 1024**2), shown(Column("n", "Rows", Kind.INT), 3 * 1024**2)
+    ('3.0 MB', '3145728')
+    """
     if value is None:
         return NULL
     if isinstance(value, Failure):
@@ -64,6 +70,8 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     if isinstance(value, timedelta):
         return duration(value)
+    if column.kind is Kind.BYTES and isinstance(value, int) and not isinstance(value, bool):
+        return human_bytes(value)
     if column.kind is Kind.FLOAT and isinstance(value, float | int):
         return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
     if isinstance(value, bytes):

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
 
 
+WITHHELD = "<insufficient privilege>"  # what the statistics views show a role without pg_monitor (or pg_read_all_stats)
+
+
 def _sort_value(value: Any) -> tuple[int, Any]:
     # None sorts after everything (before, descending); values of one column share a type.
     if value is None:
@@ -70,6 +73,7 @@ class SnapshotSource(SourceBase):
         self.rows: list[Record] = []  # filtered and sorted
         self.read_at: float | None = None  # time.time() of the snapshot
         self.truncated = False
+        self.withheld = 0  # rows whose statement the server withheld from this role
 
     @property
     def can_jump(self) -> bool:
@@ -77,14 +81,19 @@ class SnapshotSource(SourceBase):
 
     @property
     def note(self) -> str:
+        notes = []
         if self.truncated:
-            return f"first {self.snapshot.max_rows:,} rows of the snapshot"
-        return ""
+            notes.append(f"first {self.snapshot.max_rows:,} rows of the snapshot")
+        if self.withheld:
+            notes.append(f"{self.withheld:,} statements withheld from this role: grant it pg_monitor")
+        return "; ".join(notes)
 
     async def refresh(self) -> None:
         """Read the snapshot again: one statement (or the view's own reader)."""
         names, rows = await read_snapshot(self.services, self.spec)
         self.truncated = len(rows) > self.snapshot.max_rows
+        at = list(names).index("query") if "query" in names else None
+        self.withheld = 0 if at is None else sum(1 for r in rows if r[at] == WITHHELD)
         records = await assemble(self.spec, self.ordering, self.services, names, rows[: self.snapshot.max_rows])
         self.read_at = time.time()
         self.rows = self._arrange(records)

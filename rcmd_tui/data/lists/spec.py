@@ -32,6 +32,7 @@ class Kind(StrEnum):
     ENUM = "enum"
     FLOAT = "float"
     DURATION = "duration"  # a timedelta (or seconds)
+    BYTES = "bytes"  # a size in bytes (an int), shown as 1.5 MB
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ SELECT a.pid, a.datname, a.usename, a.application_name, host(a.client_addr) AS c
        a.backend_type, a.query_id, a.xact_start, a.query_start,
        CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by
 FROM pg_stat_activity a
-WHERE a.backend_type = ANY(%s)
+WHERE a.backend_type = ANY(%s) OR a.backend_type IS NULL  -- NULL: another role's session, details withheld
 ORDER BY a.pid
 LIMIT %s
 """
@@ -59,15 +59,16 @@ def activity_view(system: str) -> ListSpec:
         key="activity", system=system, title=f"{'RCMD' if system == 'rcmd' else 'OrderSync'} activity",
         source=Snapshot(read=read_activity, refresh_s=2.0, max_rows=MAX_ROWS),
         columns=(
-            Column("pid", "Pid", K.INT, width=7),
-            Column("usename", "User", width=12),
-            Column("application_name", "Application", width=16),
+            # At 80 columns the statement keeps about twenty: the user is one key (c) away.
+            Column("pid", "Pid", K.INT, width=6),
+            Column("application_name", "Application", width=12),
             Column("state", "State", K.ENUM, width=8),
-            Column("wait", "Wait", width=14),
-            Column("xact_age", "Xact", K.DURATION, width=7),
-            Column("query_age", "Query", K.DURATION, width=7),
+            Column("wait", "Wait", width=12),
+            Column("xact_age", "Xact", K.DURATION, width=6),
+            Column("query_age", "Query", K.DURATION, width=6),
             Column("blockers", "Blk", K.INT, width=3),
             Column("query_line", "Statement", width=None),
+            Column("usename", "User", width=12, shown=False),
             Column("datname", "Database", width=10, shown=False),
             Column("client", "Client", K.INET, width=15, shown=False),
             Column("backend_type", "Backend", width=14, shown=False),

@@ -1,0 +1,74 @@
+"""Activity (`:monitor`): the target's sessions, live, with cancel and terminate (the marked ones, or the one
+under the cursor), and a backend's detail. Also the locks view, whose rows are backends too."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+
+from rcmd_tui.data.actions.plan import Privilege
+from rcmd_tui.data.lists.spec import Record
+from rcmd_tui.data.monitor.backend_actions import Backend, signal_backends
+from rcmd_tui.screens.backend_detail import BackendDetail
+from rcmd_tui.screens.list_screen import ListScreen
+from rcmd_tui.widgets.trends import Trends
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a backend to read the plan's privileges off
+
+
+class BackendsScreen(ListScreen):
+    """A live list whose rows are backends (pid and backend_start): cancel and terminate them."""
+
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"signal"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("C", "signal(False)", "Cancel query", id="activity.cancel",
+                tooltip="Cancel the running statement of the marked backends (or this one); asks first, audited"),
+        Binding("K", "signal(True)", "Terminate", id="activity.terminate",
+                tooltip="Terminate the marked backends (or this one): their sessions end; asks first, audited"),
+    ]
+
+    def privileges_needed(self) -> tuple[Privilege, ...]:
+        return signal_backends(self.spec.system, [Backend(0, _EPOCH)], True, self.services.profile).privileges
+
+    def targets(self) -> list[Record]:
+        marked = self.table.marked_records()
+        current = self.table.current()
+        return marked or ([current] if current is not None else [])
+
+    def action_signal(self, terminate: bool) -> None:
+        if self.refuse("Terminate" if terminate else "Cancel"):
+            return
+        chosen = [r for r in self.targets() if r.get("pid") is not None and r.get("backend_start") is not None]
+        own = [r for r in chosen if r.get("pid") in self.services.pools.backend_pids]
+        if own:
+            self.notify(f"Left out the console's own session{'s' if len(own) > 1 else ''} (pid "
+                        f"{', '.join(str(r.get('pid')) for r in own)})", timeout=4, markup=False)
+        chosen = [r for r in chosen if r not in own]
+        unique = list({r.get("pid"): r for r in chosen}.values())  # the locks tree can show one backend twice
+        if not unique:
+            self.notify("No backend to signal here", timeout=3)
+            return
+        backends = [Backend(int(r.get("pid")), r.get("backend_start"), r.get("usename"), r.get("application_name"),
+                            r.get("query")) for r in unique]
+        self.propose(signal_backends(self.spec.system, backends, terminate, self.services.profile))
+
+    def open_detail(self, record: Record) -> None:
+        self.app.push_screen(BackendDetail(self.services, self.spec, record, self.table))
+
+
+class ActivityScreen(BackendsScreen):
+    """The landing screen of monitoring: trends over the minutes it has been open, then the sessions."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Trends(self.services, self.spec.system, id="trends")
+        yield from super().compose_body()
+
+    def _auto_tick(self) -> None:
+        super()._auto_tick()
+        self.query_one(Trends).sample()
+
+    def on_mount(self) -> None:  # Textual runs ListScreen's own on_mount after this one
+        self.query_one(Trends).sample()
