@@ -20,7 +20,10 @@ from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.screens.activity import ActivityScreen, BackendsScreen
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.list_screen import ListScreen
+from rcmd_tui.screens.redis_health import RedisHealthScreen
 from rcmd_tui.screens.redis_keys import RedisKeysScreen
+from rcmd_tui.screens.statements import StatementsScreen
+from rcmd_tui.screens.storage import StorageScreen
 from rcmd_tui.screens.users import RcmdUsersScreen
 
 # Views whose screen is more than the plain list: (view, system) -> its screen.
@@ -31,6 +34,11 @@ SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("activity", "ordersync"): ActivityScreen,
     ("locks", "rcmd"): BackendsScreen,
     ("locks", "ordersync"): BackendsScreen,
+    ("statements", "rcmd"): StatementsScreen,
+    ("statements", "ordersync"): StatementsScreen,
+    ("storage", "rcmd"): StorageScreen,
+    ("storage", "ordersync"): StorageScreen,
+    ("redis-health", "rcmd"): RedisHealthScreen,
 }
 
 HOME = Place("home", None, "every target's health")

@@ -18,6 +18,7 @@ from rcmd_tui.data.actions.plan import TargetChanged
 from rcmd_tui.data.actions.run import run
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import find_view
+from rcmd_tui.data.lists.engine import open_source
 from rcmd_tui.data.lists.snapshot import read_snapshot
 from rcmd_tui.data.monitor.backend import ExplainError, explain, explainable, pretty
 from rcmd_tui.data.monitor.backend_actions import Backend, signal_backends
@@ -179,6 +180,9 @@ async def test_a_role_without_pg_monitor_sees_activity_without_other_roles_state
                 found = [dict(zip(names, r, strict=True)) for r in rows]
                 hidden = next(r for r in found if r["application_name"] == "mon-hidden")
                 assert hidden["query"] == "<insufficient privilege>"
+                source = open_source(find_view("activity", plain), services)
+                await source.first()
+                assert "withheld from this role: grant it pg_monitor" in source.note
             finally:
                 await services.close()
     finally:
@@ -203,3 +207,38 @@ def test_reports_run_headless_as_json(profile: Profile, view: str, tmp_path: Pat
     if view == "activity":
         mine = next(r for r in rows if r["application_name"] == "mon-report")
         assert isinstance(mine["pid"], int) and isinstance(mine["xact_age"], float) and mine["state"] == "idle in transaction"
+
+
+async def test_a_cancel_on_ordersync_is_a_console_action_in_its_own_log(services: Services, profile: Profile) -> None:
+    with idle_in_transaction(profile, "mon-os") as pid:
+        assert profile.ordersync is not None
+        with psycopg.connect(profile.ordersync.dsn) as conn:
+            row = conn.execute("SELECT backend_start FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+        assert row is not None
+        await run(services, signal_backends("ordersync", [Backend(pid, row[0], "postgres", "mon-os")], False, profile))
+    with psycopg.connect(profile.ordersync.dsn, options=f"-c search_path={profile.ordersync.schema}") as conn:
+        found = conn.execute("SELECT action, resource_id, new_value_encrypted::jsonb, new_value_key_id FROM audit_logs "
+                             "WHERE resource_type = 'backend'").fetchall()
+    assert [(f[0], f[1], f[3]) for f in found] == [("CONSOLE_ACTION", str(pid), "plain:console")]
+    assert found[0][2]["action"] == "console.backend.cancel" and found[0][2]["db_user"]
+
+
+def test_report_watch_repeats_until_interrupted(profile: Profile, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    config = tmp_path / "config.toml"
+    config.write_text(profile_to_toml(profile), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RCMD_TUI_", "PG"))} | {"RCMD_TUI_CONFIG": str(config)}
+    proc = subprocess.Popen([sys.executable, "-m", "rcmd_tui", "report", "activity", "--watch", "0.3", "--filter", ""],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert out.count("Every 0.3s: rcmd-tui report activity rcmd") >= 3, out
+    assert "\x1b[2J" not in out  # not a terminal: runs one after another, never cleared
+    assert out.count("Pid") == out.count("Every 0.3s")  # each run whole, with its heading row

@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingType
 from rcmd_tui.data.actions.plan import Privilege
 from rcmd_tui.data.lists.spec import Record
 from rcmd_tui.data.monitor.backend_actions import Backend, signal_backends
-from rcmd_tui.screens.backend_detail import BackendDetail
 from rcmd_tui.screens.list_screen import ListScreen
+from rcmd_tui.screens.statement_detail import StatementDetail
 from rcmd_tui.widgets.trends import Trends
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a backend to read the plan's privileges off
@@ -23,6 +23,7 @@ class BackendsScreen(ListScreen):
     """A live list whose rows are backends (pid and backend_start): cancel and terminate them."""
 
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"signal"})
+    DETAIL = StatementDetail
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("C", "signal(False)", "Cancel query", id="activity.cancel",
                 tooltip="Cancel the running statement of the marked backends (or this one); asks first, audited"),
@@ -54,9 +55,6 @@ class BackendsScreen(ListScreen):
         backends = [Backend(int(r.get("pid")), r.get("backend_start"), r.get("usename"), r.get("application_name"),
                             r.get("query")) for r in unique]
         self.propose(signal_backends(self.spec.system, backends, terminate, self.services.profile))
-
-    def open_detail(self, record: Record) -> None:
-        self.app.push_screen(BackendDetail(self.services, self.spec, record, self.table))
 
 
 class ActivityScreen(BackendsScreen):

@@ -71,6 +71,7 @@ class ListScreen(StandardScreen):
           for n in range(1, 10)),
     ]
     AUTO_FOCUS = "#list-table"
+    DETAIL: ClassVar[type[DetailScreen]] = DetailScreen  # what Enter opens on a row
 
     def __init__(self, services: Services, spec: ListSpec) -> None:
         super().__init__(services)
@@ -292,7 +293,7 @@ class ListScreen(StandardScreen):
     # -- the rest ---------------------------------------------------------------------------------
 
     def open_detail(self, record: Record) -> None:
-        self.app.push_screen(DetailScreen(self.services, self.spec, record, self.table))
+        self.app.push_screen(self.DETAIL(self.services, self.spec, record, self.table))
 
     def action_details(self) -> None:
         record = self.table.current()

@@ -128,7 +128,8 @@ SCREEN_CLASSES = {
     "HelpScreen": "no data: bindings", "ColumnChooser": "no data: column labels",
     "ExportScreen": "no data: the view's title and a path", "TextPrompt": "no data: a question",
     "CommandPrompt": "no data: destinations",
-    "ActivityScreen": "activity and monitor", "BackendsScreen": "locks", "BackendDetail": "enter on activity",
+    "ActivityScreen": "activity and monitor", "BackendsScreen": "locks", "StatementsScreen": "statements",
+    "StorageScreen": "storage", "RedisHealthScreen": "redis-health rcmd", "StatementDetail": "enter on activity and on slow queries",
 }
 
 

@@ -66,11 +66,13 @@ def signal_backends(system: str, backends: Sequence[Backend], terminate: bool, p
     )
 
 
-def reset_statements(system: str, schema: str, profile: Profile) -> Plan:
-    """Reset pg_stat_statements for this database only (other databases' figures are not ours to clear)."""
-    reset = Statement(sql.SQL("SELECT {}.pg_stat_statements_reset(0, (SELECT oid FROM pg_database "
-                              "WHERE datname = current_database()), 0)").format(sql.Identifier(schema)),
-                      (), (Privilege(f"{schema}.{RESET_FUNCTION}", "EXECUTE"),))
+def reset_statements(system: str, schema: str | None, profile: Profile) -> Plan:
+    """Reset pg_stat_statements for this database only (other databases' figures are not ours to clear).
+    ``schema``: where the extension lives; None, the search path (enough to ask whether the role may)."""
+    function = sql.SQL("pg_stat_statements_reset") if schema is None else sql.Identifier(schema, "pg_stat_statements_reset")
+    reset = Statement(sql.SQL("SELECT {}(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)").format(function),
+                      (), (Privilege(RESET_FUNCTION if schema is None else f"{sql.Identifier(schema).as_string(None)}.{RESET_FUNCTION}",
+                                     "EXECUTE"),))
     return Plan(
         system=system, title="Reset the statement statistics of this database", targets=("pg_stat_statements",),
         audit=system_audit(system, "console.statements.reset", "pg_stat_statements", ["current_database"], profile, {}),

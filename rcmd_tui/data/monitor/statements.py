@@ -60,6 +60,11 @@ async def _schema(services: Services, system: str, conn: psycopg.AsyncConnection
     return _schemas[key]
 
 
+def extension_schema(services: Services, system: str) -> str | None:
+    """Where pg_stat_statements was found on ``system``, once the view has been read."""
+    return _schemas.get((id(services), system))
+
+
 async def read_statements(services: Services, system: str) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
     async with services.reader(system).connection() as conn:
         schema = await _schema(services, system, conn)

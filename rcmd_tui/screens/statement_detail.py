@@ -1,5 +1,6 @@
-"""One backend in full: every field, then its statement laid out, its locks, whom it blocks and who blocks it,
-its pg_stat_statements row and, on `e`, its plan (`A`: EXPLAIN ANALYZE, confirmed, rolled back)."""
+"""A row that holds a statement (a backend, a pg_stat_statements entry) in full: every field, then the statement
+laid out; for a backend, its locks, whom it blocks and who blocks it and its statistics;
+and on `e` its plan (`A`: EXPLAIN ANALYZE, confirmed, rolled back)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from rcmd_tui.screens.text_prompt import TextPrompt
 from rcmd_tui.widgets.safe_text import inert
 
 
-class BackendDetail(DetailScreen):
+class StatementDetail(DetailScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "explain(False)", "Plan", id="backend.explain",
                 tooltip="EXPLAIN the statement (a generic plan, or asks for its parameters)"),
