@@ -242,3 +242,18 @@ def test_report_watch_repeats_until_interrupted(profile: Profile, tmp_path: Path
     assert out.count("Every 0.3s: rcmd-tui report activity rcmd") >= 3, out
     assert "\x1b[2J" not in out  # not a terminal: runs one after another, never cleared
     assert out.count("Pid") == out.count("Every 0.3s")  # each run whole, with its heading row
+
+
+async def test_a_refresh_keeps_the_cursor_on_the_row_it_is_on_when_the_rows_arrive(profile: Profile) -> None:
+    with idle_in_transaction(profile, "mon-cur-a"), idle_in_transaction(profile, "mon-cur-b"), \
+            idle_in_transaction(profile, "mon-cur-c"):
+        async with open_console(profile, "monitor") as c:
+            await c.press("p", "slash", "ctrl+u", *"app~mon-cur", "enter")
+            await c.settle()
+            assert len(c.table.shown_records) == 3
+            target = c.table.shown_records[2].identity(c.table.spec)
+            c.table.reread()  # a refresh is under way …
+            c.table.move_cursor(row=2)  # … while the person moves
+            await c.settle()
+            current = c.table.current()
+            assert current is not None and current.identity(c.table.spec) == target

@@ -137,9 +137,10 @@ class PagedTable(RowGrid):
             kept = {id(r) for r in self.window}
             self._rendered = {k: v for k, v in self._rendered.items() if k in kept}
         row = 0
-        if keep is not None:
+        if keep is not None:  # its row, or, if it is gone, the place where it was
             ident = keep.identity(self.spec)
-            row = next((i for i, r in enumerate(self.shown_records) if r.identity(self.spec) == ident), 0)
+            row = next((i for i, r in enumerate(self.shown_records) if r.identity(self.spec) == ident),
+                       min(self.cursor_coordinate.row, max(0, len(self.shown_records) - 1)))
         elif at_index is not None:
             row = max(0, min(at_index, len(self.shown_records) - 1))
         if self.shown_records:
@@ -287,8 +288,8 @@ class PagedTable(RowGrid):
                 self.window_start, self.start_exact = 0, True
             else:  # a jump or a re-read: where this is in the whole list is asked for below
                 self.window_start, self.start_exact = None, False
-            if keep is not None:
-                self.redraw(keep=keep, how=how)
+            if keep is not None:  # a re-read: the row the cursor is on now (the person may have moved meanwhile)
+                self.redraw(keep=cursor or keep, how=how)
             else:
                 self.redraw(at_index=len(self.window) - 1 if how == "last" else 0, how=how)
             if self.window_start is None and self.window and not self.from_end:
