@@ -89,8 +89,9 @@ def run(scale: str = "small", *, serve: bool = False, live: bool = False, read_o
         from rcmd_tui.app import make_app  # noqa: PLC0415 - keep `demo --serve` free of textual
 
         os.environ.setdefault("RCMD_TUI_CONFIG", str(demo.config_path))
-        result = make_app(demo.profile, read_only=read_only).run()
-        return int(result or 0)
+        app = make_app(demo.profile, read_only=read_only)
+        result = app.run()
+        return app.return_code or int(result or 0)  # a crash ends run() with None too: return_code tells it
     finally:
         if simulator is not None:
             simulator.stop()

@@ -1,18 +1,31 @@
 """`demo --live`: the simulator, run briefly at a fast pace against seeded servers, leaves every
-effect the monitoring screens rely on, and keeps Redis and PostgreSQL in agreement."""
+effect the monitoring screens rely on (read back through the views' own readers), keeps Redis and
+PostgreSQL in agreement, and stops promptly."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+from datetime import timedelta
+from typing import Any
 
 import psycopg
 import redis
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data.demo.live import Pace, Simulator
+from rcmd_tui.data.crypto.masking import mask_ip
+from rcmd_tui.data.demo.live import RATE_LOGIN_TTL_S, Pace, Simulator
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.catalog import all_views
+from rcmd_tui.data.lists.snapshot import read_snapshot
 
-FAST = Pace(job_tick=0.2, order_tick=0.2, slow_every=(0.3, 0.6), slow_query=(1.5, 1.5), lock_hold=(1.5, 1.5))
+FAST = Pace(job_tick=0.2, order_tick=0.2, first=(0.3, 0.6), slow_every=(0.3, 0.6), slow_query=(1.5, 1.5),
+            lock_every=(0.3, 0.6), lock_hold=(1.5, 1.5))
+# Every incident once, at once, briefly; the next ones long after the test.
+ONCE = Pace(job_tick=0.5, order_tick=0.5, first=(0.1, 0.3), slow_every=(60, 60), slow_query=(0.3, 0.3),
+            lock_every=(60, 60), lock_hold=(2, 2), idle_every=(60, 60), idle_hold=(3, 3), burst_every=(60, 60),
+            burst_tick=(0.01, 0.03))
 
 
 def _counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, object]:
@@ -73,3 +86,67 @@ def test_live_simulator_produces_activity(seeded: Profile) -> None:
         assert int(client.hget(f"bull:jobs:{message['jobId']}", "progress") or -1) >= int(message["progress"])
     pubsub.close()
     client.close()
+
+
+async def rows_of(services: Services, key: str, system: str) -> list[dict[str, Any]]:
+    spec = next(v for v in all_views() if (v.key, v.system) == (key, system))
+    names, rows = await read_snapshot(services, spec)
+    return [dict(zip(names, r, strict=True)) for r in rows]
+
+
+async def test_live_incidents_show_on_the_activity_locks_slow_security_and_redis_views(seeded: Profile) -> None:
+    services = Services(seeded)
+    await services.open()
+    simulator = Simulator(seeded, pace=ONCE)
+    simulator.start()
+    idle_seen: set[str] = set()
+    waited = timedelta(0)
+    try:
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline and not (idle_seen and waited >= timedelta(seconds=1.5) and simulator.bursts):
+            for r in await rows_of(services, "activity", "rcmd"):
+                if r["application_name"] == "rcmd-tui-live-idle" and r["state"] == "idle in transaction":
+                    idle_seen.add(r["query_line"])
+            tree = [r for r in await rows_of(services, "locks", "rcmd") if r["section"] == "blocking"]
+            roots = {r["pid"] for r in tree if r["application_name"] == "rcmd-tui-live" and r["who"] == str(r["pid"])
+                     and r["waiters"]}
+            for r in tree:  # a waiter of the simulator's, drawn under the simulator's holder
+                if r["who"].lstrip().startswith("└") and set(r["blocked_by"] or ()) & roots and r["waiting_for"]:
+                    waited = max(waited, r["waiting_for"])
+            await asyncio.sleep(0.05)
+        assert idle_seen and all("FROM users" in q or "FROM orders" in q for q in idle_seen)
+        assert waited >= timedelta(seconds=1.5)  # the hold is timed from the waiter's UPDATE: it waits all of it
+        assert simulator.bursts, simulator.errors
+        burst = simulator.bursts[0]
+        assert burst.victim_failures >= 5 and burst.accounts > 10
+
+        security = await rows_of(services, "security", "ordersync")
+        found = [r for r in security if r["signal"] == "login-burst" and r["ref"] == f"hash:{burst.email_hash}"]
+        assert len(found) == 1, security
+        assert found[0]["count"] >= burst.victim_failures and "INVALID_PASSWORD" in found[0]["detail"]
+        assert any(r["signal"] == "shared-ip" and r["who"] == mask_ip(burst.ip) and r["users"] >= burst.accounts
+                   for r in security), security
+        assert not [r for r in security if r["signal"] == "undecryptable"]  # sealed as the seeder seals
+
+        blocked = {r["item"]: r for r in await rows_of(services, "redis-health", "rcmd") if r["section"] == "blocked"}
+        assert burst.ip in blocked, blocked
+        assert blocked[burst.ip]["number"] >= burst.attempts
+        assert timedelta(0) < blocked[burst.ip]["ttl"] <= timedelta(seconds=RATE_LOGIN_TTL_S)
+
+        slow = [r for r in await rows_of(services, "statements", "rcmd") if "pg_sleep" in r["query"]]
+        assert slow and all(r["slow"] and r["mean_ms"] > 100 for r in slow)
+    finally:
+        began = time.monotonic()
+        simulator.stop()
+        stopped_in = time.monotonic() - began
+        await services.close()
+    assert simulator.errors == []
+    assert stopped_in < 3, stopped_in  # a statement still running is cancelled, not waited for
+    assert seeded.rcmd is not None
+    with psycopg.connect(seeded.rcmd.dsn, autocommit=True) as watch:  # every session of the simulator is gone
+        for _ in range(40):
+            left = watch.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'rcmd-tui-live%'").fetchone()
+            if left == (0,):
+                break
+            time.sleep(0.05)
+        assert left == (0,)

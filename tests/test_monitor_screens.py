@@ -72,6 +72,15 @@ async def test_a_statements_plan_asks_for_its_values_on_15(profile: Profile) -> 
         assert sections[-1] == "Plan", sections
         plan = [str(n.label) for n in detail.query_one("JsonTree").root.children[-1].children]  # type: ignore[attr-defined]
         assert any("users" in line for line in plan)
+        await c.press("A")  # EXPLAIN ANALYZE: the values, then a confirmation naming the statement and them
+        await until_screen(c.pilot, c.app, TextPrompt)
+        await c.press(*"bob", "enter")
+        confirm = await until_confirm(c.pilot, c.app)
+        assert "$1 = 'bob'" in confirm.statements and confirm.typed == "analyze"
+        assert any(t.startswith("query id ") for t in confirm.targets)
+        await c.press(*"analyze", "enter")
+        await c.settle()
+        assert str(detail.query_one("JsonTree").root.children[-1].label) == "Plan (EXPLAIN ANALYZE, rolled back)"  # type: ignore[attr-defined]
 
 
 async def test_a_missing_month_is_created_from_the_storage_screen(profile: Profile) -> None:

@@ -33,7 +33,11 @@ class StatementDetail(DetailScreen):
 
     @property
     def statement_text(self) -> str:
-        return str(self.record.get("query") or "")
+        return str(self.field("query") or "")
+
+    def field(self, name: str) -> Any:
+        """A field of the row, None where this view has no such field (a statement has no pid)."""
+        return self.record.get(name) if name in self.record.names else None
 
     def on_mount(self) -> None:  # Textual runs DetailScreen's own on_mount after this one
         self.set_status(Text("e plan · A explain analyze (asks first) · y copies", style="dim"))
@@ -52,10 +56,10 @@ class StatementDetail(DetailScreen):
 
     @work(exclusive=True, group="facts", exit_on_error=False)
     async def read_facts(self) -> None:
-        pid = self.record.get("pid")
-        if pid is None:
+        pid = self.field("pid")
+        if pid is None:  # a pg_stat_statements entry: no session to ask about
             return
-        query_id = self.record.get("query_id") if "query_id" in self.record.names else None
+        query_id = self.field("query_id")
         found = await facts(self.services, self.spec.system, int(pid), query_id)
         self._section("Locks", [f"{'held' if lk['granted'] else 'WAITS'} {lk['mode']} on {lk['locktype']} "
                                 f"{lk['relation'] or lk['xid'] or lk['virtualxid'] or ''}".rstrip()
@@ -98,8 +102,10 @@ class StatementDetail(DetailScreen):
             if sure:
                 self.run_explain(True, values)
 
+        which = f"pid {self.field('pid')}" if self.field("pid") else f"query id {self.field('queryid')}"
+        bound = [f"${n} = {v!r}" for n, v in sorted(values.items())]
         self.app.push_screen(ConfirmScreen(
-            "EXPLAIN ANALYZE runs the statement", (f"pid {self.record.get('pid')}",), [self.statement_text],
+            "EXPLAIN ANALYZE runs the statement", (which,), [self.statement_text, *bound],
             f"On {self.spec.system}: it runs in a transaction that is rolled back, lock_timeout "
             f"{self.services.profile.timeouts.lock_ms} ms; sequences advance and anything outside the database "
             "(notifications, dblink) is not undone.", "analyze"), answered)

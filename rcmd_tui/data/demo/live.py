@@ -1,39 +1,85 @@
-"""The demo's activity simulator: jobs progress (with pub/sub), orders and logins arrive, and now
-and then a slow query or a lock wait appears, so the monitoring screens have something to show.
+"""The demo's activity simulator: jobs progress (with pub/sub), orders and logins arrive, and now and then
+something for the monitoring screens to show, the first of each starting within 12 s (``Pace.first``):
 
-Runs in daemon threads with its own connections (application_name rcmd-tui-live); stop() ends it.
+- a slow statement (a ``pg_sleep`` of seconds: a mean far over the 100 ms the slow-queries view marks);
+- a lock wait: one session holds a job row, another waits on it for ``Pace.lock_hold`` seconds (the locks
+  tree roots the holder, the waiter under it);
+- idle-in-transaction sessions (application_name ``rcmd-tui-live-idle``) left open for tens of seconds;
+- a failed-login burst from one IP: OrderSync ``login_attempts`` (five or more for one ``email_hash``) and
+  ``LOGIN`` audit rows for more than ten accounts, the IP sealed as the seeder seals it, and RCMD's Redis
+  ``rate:login:{ip}`` counter (INCR, TTL 300) past the five the Redis health view calls blocked.
+
+Runs in daemon threads with its own connections (application_name ``rcmd-tui-live``, ``-live-idle`` for the
+idle transactions); errors are kept in ``errors``, never raised; ``stop()`` ends it within a second or so (it
+cancels a statement still running).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import psycopg
 
-from rcmd_tui.config import Profile, Timeouts
+from rcmd_tui.config import PgTarget, Profile, Timeouts
 from rcmd_tui.data.crypto import keystore
 from rcmd_tui.data.demo import ordersync_seed, vocab
 from rcmd_tui.data.demo.rcmd_seed import BULL
 from rcmd_tui.data.infra import connections
 
 LIVE_TIMEOUTS = Timeouts(statement_ms=30_000, lock_ms=20_000, idle_in_transaction_ms=60_000)
+# The seed's login limiter: "rate:login:{ip}, INCR, TTL 300" (the window starts at the first attempt).
+RATE_LOGIN_KEY = "rate:login:{ip}"
+RATE_LOGIN_TTL_S = 300
+BURST_AGENT = "python-requests/2.32"  # what the seeder's bursts carry too
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+
+# What an idle-in-transaction session ran last: a plain read (it holds no lock the simulator's own writes or
+# the console's actions wait on; only DDL on the table would).
+IDLE_READS = {
+    "rcmd": "SELECT id, username, last_login_at FROM users ORDER BY last_login_at DESC NULLS LAST LIMIT 20",
+    "ordersync": "SELECT id, status, total_amount FROM orders WHERE status = 'PENDING' ORDER BY created_at DESC LIMIT 20",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Pace:
-    """Seconds between events; the demo's default reads like a quiet production afternoon."""
+    """Seconds between events; the demo's default reads like a quiet production afternoon with an incident or
+    two. The first of each kind comes within ``first``, the next ones every ``*_every``."""
 
     job_tick: float = 1.0
     order_tick: float = 1.5
+    first: tuple[float, float] = (2.0, 12.0)
     slow_every: tuple[float, float] = (8.0, 20.0)
     slow_query: tuple[float, float] = (2.0, 5.0)
-    lock_hold: tuple[float, float] = (3.0, 8.0)
+    lock_every: tuple[float, float] = (10.0, 25.0)
+    lock_hold: tuple[float, float] = (3.0, 8.0)  # how long the waiter waits
+    idle_every: tuple[float, float] = (40.0, 90.0)  # from the end of one idle episode to the next
+    idle_hold: tuple[float, float] = (20.0, 45.0)  # under LIVE_TIMEOUTS' idle_in_transaction limit (60 s)
+    burst_every: tuple[float, float] = (180.0, 360.0)
+    burst_tick: tuple[float, float] = (0.2, 0.6)  # between one failed login and the next
+    burst_victim: tuple[int, int] = (6, 9)  # failures on the one account the IP keeps trying
+    burst_accounts: tuple[int, int] = (12, 15)  # distinct accounts it tries, the victim included (> 10)
+
+
+@dataclass(frozen=True, slots=True)
+class Burst:
+    """A finished failed-login burst, as the monitoring views should find it."""
+
+    ip: str
+    email_hash: str  # the account tried again and again: the login-burst signal
+    victim_failures: int
+    attempts: int  # every failed login from the IP: the rate:login counter's share
+    accounts: int  # distinct accounts tried: the shared-IP signal when more than ten
 
 
 class Simulator:
@@ -43,27 +89,65 @@ class Simulator:
         self.rng = random.Random(seed)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._begun: set[str] = set()
+        self._running: set[Conn] = set()  # connections with a long statement in flight: stop() cancels them
+        self._running_lock = threading.Lock()
         self.errors: list[str] = []
+        self.bursts: list[Burst] = []
 
     def start(self) -> None:
-        for target in (self._jobs, self._orders, self._slow_and_locks):
+        for target in (self._jobs, self._orders, self._slow_queries, self._lock_waits, self._idle_transactions,
+                       self._login_bursts):
             thread = threading.Thread(target=self._guard, args=(target,), daemon=True, name=target.__name__)
             thread.start()
             self._threads.append(thread)
 
     def stop(self) -> None:
         self._stop.set()
+        with self._running_lock:
+            running = list(self._running)
+        for conn in running:
+            with contextlib.suppress(Exception):  # it may have finished or closed meanwhile
+                conn.cancel_safe(timeout=1)
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def _guard(self, target: object) -> None:
-        assert callable(target)
+    def _guard(self, target: Callable[[], None]) -> None:
         while not self._stop.is_set():
             try:
                 target()
             except Exception as exc:  # the demo keeps going; the reason is kept for `errors`
+                if self._stop.is_set():
+                    return  # a statement cancelled by stop()
                 self.errors.append(f"{type(exc).__name__}: {exc}")
                 self._stop.wait(2)
+
+    def _pause(self, kind: str, every: tuple[float, float]) -> bool:
+        """Waits before the next episode of ``kind`` (the first within ``Pace.first``); True when stopping."""
+        first = kind not in self._begun
+        self._begun.add(kind)
+        return self._stop.wait(self.rng.uniform(*(self.pace.first if first else every)))
+
+    @contextlib.contextmanager
+    def _cancellable(self, conn: Conn) -> Iterator[None]:
+        with self._running_lock:
+            self._running.add(conn)
+        try:
+            yield
+        finally:
+            with self._running_lock:
+                self._running.discard(conn)
+
+    def _ordersync_keys(self) -> dict[str, bytes]:
+        backend = keystore.open_backend(self.profile.keyring)
+        keys = {}
+        for key in ordersync_seed.KEY_PLAN:
+            material = keystore.fetch_key(backend, self.profile.keyring.service, key.key_id)
+            if material:
+                keys[key.key_id] = material
+        return keys
+
+    # -- steady activity ----------------------------------------------------------------------------
 
     def _jobs(self) -> None:
         profile = self.profile
@@ -90,7 +174,7 @@ class Simulator:
                         client.hset(f"{BULL}:{job_id}", "progress", new)
                     client.publish("pubsub:jobs", json.dumps({"jobId": str(job_id), "progress": new}))
 
-    def _promote(self, conn: psycopg.Connection[tuple[object, ...]], client: object) -> None:
+    def _promote(self, conn: Conn, client: object) -> None:
         row = conn.execute("UPDATE jobs SET status = 'running', started_at = now() WHERE id = ("
                            "SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1) RETURNING id").fetchone()
         if row:
@@ -104,12 +188,7 @@ class Simulator:
         if profile.ordersync is None:
             self._stop.wait(3600)
             return
-        backend = keystore.open_backend(profile.keyring)
-        keys = {}
-        for key in ordersync_seed.KEY_PLAN:
-            material = keystore.fetch_key(backend, profile.keyring.service, key.key_id)
-            if material:
-                keys[key.key_id] = material
+        keys = self._ordersync_keys()
         with connections.connect("ordersync", profile.ordersync, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as conn:
             conn.autocommit = True
             while not self._stop.wait(self.pace.order_tick):
@@ -136,29 +215,134 @@ class Simulator:
                                  [oid, menu[0], items, items_key, subtotal, tax, subtotal + tax])
                     conn.execute("INSERT INTO order_status_history (order_id, new_status) VALUES (%s, 'PENDING')", [oid])
 
-    def _slow_and_locks(self) -> None:
+    # -- incidents ------------------------------------------------------------------------------------
+
+    def _slow_queries(self) -> None:
+        """A report that takes seconds: in pg_stat_statements its mean is far over the 100 ms mark."""
         profile = self.profile
         if profile.rcmd is None:
             self._stop.wait(3600)
             return
-        if self._stop.wait(self.rng.uniform(*self.pace.slow_every)):
+        if self._pause("slow", self.pace.slow_every):
             return
-        with connections.connect("rcmd", profile.rcmd, LIVE_TIMEOUTS, app_suffix="-live") as slow:
-            slow.execute("SELECT pg_sleep(%s), count(*) FROM audit_logs WHERE details ? 'method'",
-                         [self.rng.uniform(*self.pace.slow_query)])
-        row = None
+        with connections.connect("rcmd", profile.rcmd, LIVE_TIMEOUTS, app_suffix="-live") as slow, self._cancellable(slow):
+            if not self._stop.is_set():
+                slow.execute("SELECT pg_sleep(%s), count(*) FROM audit_logs WHERE details ? 'method'",
+                             [self.rng.uniform(*self.pace.slow_query)])
+
+    def _lock_waits(self) -> None:
+        """One session holds the newest job row (FOR UPDATE, then idle in its transaction); another updates the
+        row and waits. The hold is timed from when the waiter is about to send its UPDATE, so it waits the whole
+        ``lock_hold``: long enough to be seen in the locks tree, the holder as its root."""
+        profile = self.profile
+        if profile.rcmd is None:
+            self._stop.wait(3600)
+            return
+        if self._pause("lock", self.pace.lock_every):
+            return
         with connections.connect("rcmd", profile.rcmd, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as holder:
             with holder.transaction():
                 row = holder.execute("SELECT id FROM jobs ORDER BY created_at DESC LIMIT 1 FOR UPDATE").fetchone()
                 if row is None:
                     return
-                waiter = threading.Thread(target=self._wait_on_lock, args=(row[0],), daemon=True)
+                ready = threading.Event()
+                waiter = threading.Thread(target=self._wait_on_lock, args=(profile.rcmd, row[0], ready), daemon=True,
+                                          name="_wait_on_lock")
                 waiter.start()
+                if not ready.wait(LIVE_TIMEOUTS.connect_s) or self._stop.is_set():
+                    return
                 self._stop.wait(self.rng.uniform(*self.pace.lock_hold))
             waiter.join(timeout=LIVE_TIMEOUTS.lock_ms / 1000)
 
-    def _wait_on_lock(self, job_id: object) -> None:
-        assert self.profile.rcmd is not None
-        with connections.connect("rcmd", self.profile.rcmd, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as conn:
+    def _wait_on_lock(self, target: PgTarget, job_id: object, ready: threading.Event) -> None:
+        try:
+            with connections.connect("rcmd", target, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as conn:
+                conn.autocommit = True
+                ready.set()
+                conn.execute("UPDATE jobs SET priority = priority WHERE id = %s", [job_id])
+        except Exception as exc:  # not under _guard: kept the same way
+            ready.set()
+            if not self._stop.is_set():
+                self.errors.append(f"{type(exc).__name__}: {exc}")
+
+    def _idle_transactions(self) -> None:
+        """One or two sessions that read, then sit in their open transaction for tens of seconds (the first on
+        RCMD, a second on OrderSync when there is one), then end, each at its own time."""
+        profile = self.profile
+        targets = [(system, pg) for system, pg in (("rcmd", profile.rcmd), ("ordersync", profile.ordersync)) if pg]
+        if not targets:
+            self._stop.wait(3600)
+            return
+        if self._pause("idle", self.pace.idle_every):
+            return
+        limit = LIVE_TIMEOUTS.idle_in_transaction_ms / 1000 - 5  # the server would end it first, and say so
+        with contextlib.ExitStack() as stack:
+            open_: list[tuple[float, Conn]] = []
+            for i in range(self.rng.choice((1, 2))):
+                system, pg = targets[i % len(targets)]
+                conn = stack.enter_context(connections.connect(system, pg, LIVE_TIMEOUTS, app_suffix="-live-idle"))
+                conn.execute(IDLE_READS[system])  # not autocommit: the transaction stays open
+                open_.append((time.monotonic() + min(limit, self.rng.uniform(*self.pace.idle_hold)), conn))
+            for end, conn in sorted(open_, key=lambda pair: pair[0]):
+                if self._stop.wait(max(0.0, end - time.monotonic())):
+                    return
+                conn.rollback()
+                conn.close()
+
+    def _login_bursts(self) -> None:
+        """One IP fails to log in again and again: at one account (``burst_victim`` times) and once each at
+        others (``burst_accounts`` in all), as login_attempts, LOGIN audit rows and RCMD's rate:login counter."""
+        profile = self.profile
+        if profile.ordersync is None:
+            self._stop.wait(3600)
+            return
+        if self._pause("burst", self.pace.burst_every):
+            return
+        keys = self._ordersync_keys()
+        client = connections.sync_redis(profile.rcmd_redis_url, profile.timeouts) if profile.rcmd_redis_url else None
+        ip = vocab.ipv4(self.rng)
+        rate_key = RATE_LOGIN_KEY.format(ip=ip)
+        with contextlib.ExitStack() as stack:
+            if client is not None:
+                stack.callback(client.close)
+            conn = stack.enter_context(connections.connect("ordersync", profile.ordersync, LIVE_TIMEOUTS,
+                                                           read_only=False, app_suffix="-live"))
             conn.autocommit = True
-            conn.execute("UPDATE jobs SET priority = priority WHERE id = %s", [job_id])
+            accounts = conn.execute("SELECT id, email_hash FROM users WHERE status = 'ACTIVE' ORDER BY random() LIMIT %s",
+                                    [self.rng.randint(*self.pace.burst_accounts)]).fetchall()
+            if not accounts:
+                return
+            victim = accounts[0]
+            tries = [victim] * self.rng.randint(*self.pace.burst_victim) + accounts[1:]
+            self.rng.shuffle(tries)
+            sealer = ordersync_seed.Sealer(keys, datetime.now(UTC), profile.aad)
+            for user_id, digest in tries:
+                if self._stop.wait(self.rng.uniform(*self.pace.burst_tick)):
+                    return
+                self._failed_login(conn, sealer, ip, user_id, digest)
+                if client is not None:
+                    with client.pipeline(transaction=True) as pipe:
+                        pipe.incr(rate_key)
+                        pipe.ttl(rate_key)
+                        _count, ttl = pipe.execute()
+                    if ttl == -1:  # new (or left without a TTL): the window starts now
+                        client.expire(rate_key, RATE_LOGIN_TTL_S)
+        self.bursts.append(Burst(ip, str(victim[1]), tries.count(victim), len(tries), len(accounts)))
+
+    def _failed_login(self, conn: Conn, sealer: ordersync_seed.Sealer, ip: str, user_id: object, digest: str) -> None:
+        """A failed login as OrderSync records one: the attempt, and its audit row, each IP sealed for its row."""
+        now = datetime.now(UTC)
+        lid, aid = uuid.uuid4(), uuid.uuid4()
+        ip_enc, ip_key = sealer.seal("pii", now, "login_attempts", "ip_address", ip, lid)
+        ua_enc, ua_key = sealer.seal("pii", now, "login_attempts", "user_agent", BURST_AGENT, lid)
+        audit_ip, audit_ip_key = sealer.seal("pii", now, "audit_logs", "ip_address", ip, aid)
+        audit_ua, audit_ua_key = sealer.seal("pii", now, "audit_logs", "user_agent", BURST_AGENT, aid)
+        with conn.transaction():
+            conn.execute("INSERT INTO login_attempts (id, email_hash, ip_address_encrypted, ip_key_id, user_agent_encrypted, "
+                         "ua_key_id, success, failure_reason) VALUES (%s, %s, %s, %s, %s, %s, false, 'INVALID_PASSWORD')",
+                         [lid, digest, ip_enc, ip_key, ua_enc, ua_key])
+            conn.execute("INSERT INTO audit_logs (id, trace_id, action, resource_type, resource_id, user_id, "
+                         "ip_address_encrypted, ip_key_id, user_agent_encrypted, ua_key_id, success, error_message, duration_ms) "
+                         "VALUES (%s, %s, 'LOGIN', 'User', %s, %s, %s, %s, %s, %s, false, 'invalid password', %s)",
+                         [aid, f"{self.rng.getrandbits(128):032x}", str(user_id), user_id, audit_ip, audit_ip_key,
+                          audit_ua, audit_ua_key, self.rng.randrange(80, 400)])

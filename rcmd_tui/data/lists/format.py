@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from rcmd_tui.data.crypto.decrypt import Failure, Plain
@@ -72,8 +73,8 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
         return duration(value)
     if column.kind is Kind.BYTES and isinstance(value, int) and not isinstance(value, bool):
         return human_bytes(value)
-    if column.kind is Kind.FLOAT and isinstance(value, float | int):
-        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.2f}"
+    if column.kind is Kind.FLOAT and isinstance(value, float | int | Decimal) and not isinstance(value, bool):
+        return f"{value:,.1f}" if abs(float(value)) >= 10 else f"{value:.2f}"
     if isinstance(value, bytes):
         return bytes_text(value)
     return str(value)
@@ -91,6 +92,8 @@ def typed(column: Column, value: Any) -> Any:
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value.tzinfo else value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
+    if isinstance(value, Decimal):  # a numeric: a JSON number
+        return float(value)
     if isinstance(value, bytes):
         return bytes_text(value)
     if isinstance(value, str | int | float | bool | dict | list) or value is None:

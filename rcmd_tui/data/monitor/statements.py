@@ -39,7 +39,7 @@ _STATEMENTS = """
 SELECT s.queryid, r.rolname AS role, s.query, s.calls, s.total_exec_time AS total_ms, s.mean_exec_time AS mean_ms,
        s.max_exec_time AS max_ms, s.stddev_exec_time AS stddev_ms, s.rows, s.shared_blks_hit, s.shared_blks_read,
        CASE WHEN s.shared_blks_hit + s.shared_blks_read > 0
-            THEN 100.0 * s.shared_blks_hit / (s.shared_blks_hit + s.shared_blks_read) END AS hit_pct,
+            THEN (100.0 * s.shared_blks_hit / (s.shared_blks_hit + s.shared_blks_read))::float8 END AS hit_pct,
        s.mean_exec_time > {slow} AS slow, s.toplevel
 FROM {schema}.pg_stat_statements AS s LEFT JOIN pg_roles r ON r.oid = s.userid
 WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -95,7 +95,7 @@ def statements_view(system: str) -> ListSpec:
             Column("max_ms", "Max ms", K.FLOAT, width=8),
             Column("stddev_ms", "Stddev", K.FLOAT, width=7, shown=False),
             Column("rows", "Rows", K.INT, width=8, shown=False),
-            Column("hit_pct", "Hit %", K.FLOAT, width=5),
+            Column("hit_pct", "Hit %", K.FLOAT, width=6),
             Column("query_line", "Statement", width=None),
             Column("shared_blks_hit", "Blocks hit", K.INT, shown=False),
             Column("shared_blks_read", "Blocks read", K.INT, shown=False),
