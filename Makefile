@@ -26,7 +26,7 @@ system-test:
 	@scripts/system-packages --test
 
 demo: system $(STAMP)
-	$(BIN)/rcmd-tui demo
+	$(BIN)/rcmd-tui demo --live
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check rcmd_tui tests bench
