@@ -35,6 +35,11 @@ LIMIT %s
 MAX_ROWS = 5000
 
 
+def titled(system: str, what: str) -> str:
+    """A view's title: the system as people call it, then what it shows."""
+    return f"{'RCMD' if system == 'rcmd' else 'OrderSync'} {what}"
+
+
 def one_line(query: str | None) -> str | None:
     """A statement on one line for the list (the detail shows it whole); whitespace runs become one space."""
     return " ".join(query.split()) if query is not None else None
@@ -56,7 +61,7 @@ async def read_activity(services: Services, system: str) -> tuple[Sequence[str],
 
 def activity_view(system: str) -> ListSpec:
     return ListSpec(
-        key="activity", system=system, title=f"{'RCMD' if system == 'rcmd' else 'OrderSync'} activity",
+        key="activity", system=system, title=titled(system, "activity"),
         source=Snapshot(read=read_activity, refresh_s=2.0, max_rows=MAX_ROWS),
         columns=(
             # At 80 columns the statement keeps about twenty: the user is one key (c) away.

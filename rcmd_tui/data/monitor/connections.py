@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Snapshot
-from rcmd_tui.data.monitor.activity import SYSTEMS
+from rcmd_tui.data.monitor.activity import SYSTEMS, titled
 
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
@@ -87,7 +87,7 @@ async def read_connections(services: Services, system: str) -> tuple[Sequence[st
 
 def connections_view(system: str) -> ListSpec:
     return ListSpec(
-        key="connections", system=system, title=f"{'RCMD' if system == 'rcmd' else 'OrderSync'} connections",
+        key="connections", system=system, title=titled(system, "connections"),
         source=Snapshot(read=read_connections, refresh_s=2.0),
         columns=(
             Column("group", "Group", K.ENUM, width=11),

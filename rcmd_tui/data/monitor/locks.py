@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Snapshot
-from rcmd_tui.data.monitor.activity import SYSTEMS, one_line
+from rcmd_tui.data.monitor.activity import SYSTEMS, one_line, titled
 
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
@@ -97,7 +97,7 @@ async def read_locks(services: Services, system: str) -> tuple[Sequence[str], Se
 
 def locks_view(system: str) -> ListSpec:
     return ListSpec(
-        key="locks", system=system, title=f"{'RCMD' if system == 'rcmd' else 'OrderSync'} locks",
+        key="locks", system=system, title=titled(system, "locks"),
         source=Snapshot(read=read_locks, refresh_s=2.0),
         columns=(
             Column("section", "Section", K.ENUM, width=8),

@@ -38,12 +38,13 @@ from rcmd_tui.data.crypto.columns import column
 from rcmd_tui.data.crypto.decrypt import Decryptor, Failure, Field, Plain
 from rcmd_tui.data.crypto.masking import mask_email, mask_ip
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Snapshot
+from rcmd_tui.data.monitor.activity import SYSTEMS, titled
 
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
 
 K = Kind
-SYSTEMS = ("rcmd", "ordersync")
+
 SIGNALS = ("login-burst", "shared-ip", "undecryptable", "notice", "permission")
 FIELDS = ("signal", "who", "count", "users", "first", "last", "detail", "ref")
 
@@ -258,7 +259,7 @@ async def read_security(services: Services, system: str) -> tuple[Sequence[str],
 
 def security_view(system: str) -> ListSpec:
     return ListSpec(
-        key="security", system=system, title=f"{'RCMD' if system == 'rcmd' else 'OrderSync'} security signals",
+        key="security", system=system, title=titled(system, "security signals"),
         source=Snapshot(read=read_security, refresh_s=10.0),
         columns=(
             Column("signal", "Signal", K.ENUM, width=13),

@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Snapshot
-from rcmd_tui.data.monitor.activity import SYSTEMS, one_line
+from rcmd_tui.data.monitor.activity import SYSTEMS, one_line, titled
 from rcmd_tui.errors import RcmdError
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ async def read_statements(services: Services, system: str) -> tuple[Sequence[str
 
 def statements_view(system: str) -> ListSpec:
     return ListSpec(
-        key="statements", system=system, title=f"{'RCMD' if system == 'rcmd' else 'OrderSync'} slow queries",
+        key="statements", system=system, title=titled(system, "slow queries"),
         source=Snapshot(read=read_statements, refresh_s=5.0, max_rows=MAX_ROWS),
         columns=(
             Column("slow", "Slow", K.BOOL, width=4),

@@ -36,7 +36,7 @@ from psycopg import sql
 from rcmd_tui.config import Profile
 from rcmd_tui.data.actions.plan import Plan, Privilege, Statement
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Snapshot
-from rcmd_tui.data.monitor.activity import SYSTEMS
+from rcmd_tui.data.monitor.activity import SYSTEMS, titled
 from rcmd_tui.data.monitor.console_audit import system_audit
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ async def read_storage(services: Services, system: str) -> tuple[Sequence[str], 
 
 def storage_view(system: str) -> ListSpec:
     return ListSpec(
-        key="storage", system=system, title=f"{'RCMD' if system == 'rcmd' else 'OrderSync'} storage and indexes",
+        key="storage", system=system, title=titled(system, "storage and indexes"),
         source=Snapshot(read=read_storage, refresh_s=30.0),
         columns=(
             Column("kind", "Kind", K.ENUM, width=9),
