@@ -3,6 +3,8 @@ shows as a pair, terminate (confirmed) ends the blocker and is audited, a recycl
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from dataclasses import replace
 from datetime import timedelta
@@ -133,6 +135,8 @@ async def test_slow_queries_mark_the_threshold_and_explain_safely(services: Serv
     assert caught.value.asks_values
     lines = await explain(services, "rcmd", fast["query"], {1: "x", 2: "1", 3: "1"})
     assert lines and "Result" in lines[0]
+    with pytest.raises(ExplainError, match="runs in database elsewhere"):  # never planned against the wrong tables
+        await explain(services, "rcmd", "SELECT 1", database="elsewhere")
     with pytest.raises(ExplainError, match="2 statements"):
         explainable("SELECT 1; DROP TABLE users")
     with pytest.raises(ExplainError, match="no plan"):
@@ -257,3 +261,27 @@ async def test_a_refresh_keeps_the_cursor_on_the_row_it_is_on_when_the_rows_arri
             await c.settle()
             current = c.table.current()
             assert current is not None and current.identity(c.table.spec) == target
+
+
+async def test_sorting_a_paused_view_keeps_its_moment_and_gone_rows_lose_their_marks(profile: Profile) -> None:
+    with idle_in_transaction(profile, "mon-keep-a") as kept, contextlib.ExitStack() as later:
+        gone = later.enter_context(idle_in_transaction(profile, "mon-keep-b"))
+        async with open_console(profile, "monitor") as c:
+            await c.press("p", "slash", "ctrl+u", *"app~mon-keep", "enter")
+            await c.settle()
+            read_at = c.screen.source.read_at  # type: ignore[attr-defined]
+            assert "paused at" in str(c.screen.status_line.text)  # type: ignore[attr-defined]
+            await c.press("s")  # by the cursor's column
+            await c.settle()
+            assert c.screen.source.read_at == read_at  # type: ignore[attr-defined]  # sorted, not read again
+            for record in list(c.table.window):
+                c.table.marked[record.identity(c.table.spec)] = record
+            assert {r.get("pid") for r in c.table.marked.values()} == {kept, gone}
+            later.close()  # mon-keep-b ends: the next read drops its mark, and only its
+            for _ in range(50):
+                if not _alive(profile, gone):
+                    break
+                await asyncio.sleep(0.05)
+            await c.press("r")
+            await c.settle()
+            assert [r.get("pid") for r in c.table.marked.values()] == [kept]

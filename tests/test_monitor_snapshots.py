@@ -54,6 +54,9 @@ async def _steady_fixed(pilot: Pilot[Any]) -> None:
     table.window = [_fixed(r, pids) for r in sorted(table.window, key=lambda r: str(r.get(r.names[0])))]
     table.forget_rendering()
     table.redraw()
+    screen = pilot.app.screen
+    screen.source.read_at = FIXED_TIME.timestamp()  # type: ignore[attr-defined]  # "paused at …" in the status
+    screen.update_status()  # type: ignore[attr-defined]
     for trends in pilot.app.screen.query(Trends):
         s = trends.samples
         for series, values in ((s.tps, [3, 5, 8, 13, 9, 4]), (s.connections, [4, 5, 5, 6, 6, 5]), (s.hit, [99.5, 99.1, 98.7]),

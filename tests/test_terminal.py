@@ -151,3 +151,18 @@ def test_text_typed_in_one_burst_with_the_key_that_opens_its_box_all_goes_in(pro
         term.send(b"tbanana\r")
         term.wait_for("'banana' is not a time")
         assert "auto" not in term.line(22)  # no key reached the list: a would have turned auto refresh on
+
+
+def test_a_typed_confirmation_shows_its_box_and_runs_when_sent_in_one_burst(profile: Profile, tmp_path: Path) -> None:
+    fill_rcmd(profile, rows=10)
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"users", "enter")
+        term.wait_for("carol")
+        term.press(" ", " ", " ", "D")  # three users (a mark moves down): the statements do not fit at 80x24
+        term.wait_for("Type deactivate 3")
+        term.press(*"deact")
+        assert any(line.strip("█▌▐ ") == "deact" for line in term.screen.display), term.text()  # the box, with the text
+        assert "PgDn" in term.text()  # what will run does not fit, and it says so below the box
+        term.send(b"ivate 3\r")  # the rest and Enter in one burst: Enter comes after the words
+        term.wait_for("done")

@@ -53,7 +53,7 @@ class BackendsScreen(ListScreen):
             self.notify("No backend to signal here", timeout=3)
             return
         backends = [Backend(int(r.get("pid")), r.get("backend_start"), r.get("usename"), r.get("application_name"),
-                            r.get("query")) for r in unique]
+                            r.get("query"), r.get("datname")) for r in unique]
         self.propose(signal_backends(self.spec.system, backends, terminate, self.services.profile))
 
 

@@ -149,7 +149,7 @@ class StandardScreen(Screen[None]):
             self.notify(error.message, title=error.title, severity="error", markup=False)
             return
         self.clear_error()
-        changed = f", {result.changed} row{'s' if result.changed != 1 else ''} changed" if plan.statements else ""
+        changed = f", {plan.outcome(result.changed)}" if plan.statements else ""
         self.notify(f"{plan.title}: done{changed} (audited)", timeout=4, markup=False)
         self.after_action(plan, result)
 

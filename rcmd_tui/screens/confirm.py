@@ -17,12 +17,16 @@ from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.text_box import TextBox
 
 SHOWN_TARGETS = 10
+MORE_BELOW = "What will run, below, does not fit: PgDn shows more, PgUp goes back."
+AT_END = "The end of what will run: PgUp goes back."
 
 
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Do nothing"),
-        Binding("enter", "confirm", "Run", id="confirm.run", priority=True, tooltip="Run it (after typing the words, if asked)"),
+        # Not a priority key: typed in one burst with the words before it, it must come after them (the box
+        # submits it in order; a priority binding would run before the words reached the box).
+        Binding("enter", "confirm", "Run", id="confirm.run", tooltip="Run it (after typing the words, if asked)"),
         Binding("pagedown", "scroll(1)", "More", id="confirm.down", priority=True, show=False,
                 tooltip="Scroll down what will run"),
         Binding("pageup", "scroll(-1)", "Back up", id="confirm.up", priority=True, show=False,
@@ -49,16 +53,17 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical():
             yield Static(Text.assemble((self.title_text, "bold"), *((" — ", inert(targets)) if targets else ())))
             yield Static(inert(self.how, limit=500))
-            with VerticalScroll():
-                for statement in self.statements:
-                    yield Static(inert_sql(statement))
-            yield Static("More of what will run is below: PgDn shows it, PgUp goes back.", id="confirm-more")
+            # The answer before what will run: however long the statements, the box stays on screen at 80x24.
             if self.typed:
                 yield Static(Text.assemble("Type ", (self.typed, "bold reverse"), " and press Enter; Esc cancels."))
                 yield TextBox(placeholder=self.typed, id="confirm-typed")
             else:
                 yield Static("Enter runs it; Esc cancels.", markup=False)
             yield Static(id="confirm-wrong")
+            yield Static(MORE_BELOW, id="confirm-more")
+            with VerticalScroll():
+                for statement in self.statements:
+                    yield Static(inert_sql(statement))
 
     def on_mount(self) -> None:
         if self.typed:
@@ -71,7 +76,13 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_scroll(self, step: int) -> None:
         scroll = self.query_one(VerticalScroll)
-        scroll.scroll_to(y=scroll.scroll_y + step * max(1, scroll.size.height - 1), animate=False)
+        target = max(0, min(scroll.max_scroll_y, scroll.scroll_y + step * max(1, scroll.size.height - 1)))
+        scroll.scroll_to(y=target, animate=False)
+        self.query_one("#confirm-more", Static).update(MORE_BELOW if target < scroll.max_scroll_y else AT_END)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()
 
     def action_confirm(self) -> None:
         if self.typed:

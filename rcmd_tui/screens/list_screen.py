@@ -7,6 +7,7 @@ as bindings guarded by ``GUARDED_ACTIONS``) or their own detail.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,7 @@ from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import family_of
 from rcmd_tui.data.lists.engine import open_source
 from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, compile_filter, jump_moment
+from rcmd_tui.data.lists.snapshot import SnapshotSource
 from rcmd_tui.data.lists.sources import Estimate, RowSource
 from rcmd_tui.data.lists.spec import Column, ListSpec, Ordering, Record, Snapshot, Table
 from rcmd_tui.errors import RcmdError
@@ -131,10 +133,14 @@ class ListScreen(StandardScreen):
     def open_source(self) -> RowSource:
         return open_source(self.spec, self.services, self.ordering, self.filter)
 
-    def reload(self, moment: datetime | None = None) -> None:
+    def reload(self, moment: datetime | None = None, *, same_moment: bool = False) -> None:
+        """Show the rows anew under the current filter and ordering. ``same_moment``: a snapshot keeps the moment
+        it read (a new ordering or filter costs no query, and a paused view stays paused)."""
         self.clear_error()
         self.estimate = None
-        self.source = self.open_source()
+        previous, self.source = self.source, self.open_source()
+        if same_moment and isinstance(previous, SnapshotSource) and isinstance(self.source, SnapshotSource):
+            self.source.adopt(previous)
         self.table.use(self.source, moment, same_rows=moment is None and self._rows_for == self._asked())
         self.count_pending = True  # after the first page: the rows matter more than their total
         self.count_failed = False
@@ -222,6 +228,10 @@ class ListScreen(StandardScreen):
             parts += [" │ ", ("loading…", "bold")]
         if self._auto is not None:
             parts += [" │ ", (f"auto {self.auto_every:g}s", "bold green")]
+        elif isinstance(self.spec.source, Snapshot):  # a live view that is not: say so, and when it was read
+            read_at = self.source.read_at if isinstance(self.source, SnapshotSource) else None
+            when = f" at {time.strftime('%H:%M:%S', time.gmtime(read_at))} UTC" if read_at else ""
+            parts += [" │ ", (f"paused{when}: p resumes", "bold yellow")]
         parts += [" │ ", ("sort ", "dim"), self.ordering.name]
         if estimate is not None and not estimate.exact:
             parts += [" │ ", ("≈ " + estimate.source + "; # counts", "dim")]
@@ -240,6 +250,10 @@ class ListScreen(StandardScreen):
 
     def on_paged_table_page_shown(self, event: PagedTable.PageShown) -> None:
         self._rows_for = self._asked()
+        if isinstance(self.source, SnapshotSource) and self.table.marked:  # a snapshot is whole: gone rows lose their marks
+            shown = {r.identity(self.spec) for r in self.source.rows}
+            for ident in [i for i in self.table.marked if i not in shown]:
+                del self.table.marked[ident]
         if event.how not in ("redraw", "located"):  # rows just read: an error shown from an earlier read is over
             self.clear_error()
         if event.rows == 0 and not self.table.window and event.how in ("first", "at", "last"):
@@ -274,7 +288,7 @@ class ListScreen(StandardScreen):
         if server_side_changed or (words_changed and not local_words):
             self.table.words = event.filter.words
             self.close_with_rows(bar.close)
-            self.reload()
+            self.reload(same_moment=True)
         else:
             bar.close()
             self.table.focus()
@@ -288,7 +302,7 @@ class ListScreen(StandardScreen):
         self.filter = NO_FILTER
         self.table.words = ()
         self.query_one(FilterBar).set_text("")
-        self.reload()
+        self.reload(same_moment=True)
 
     # -- the rest ---------------------------------------------------------------------------------
 
@@ -312,7 +326,7 @@ class ListScreen(StandardScreen):
             orderings = self.spec.orderings
             at = orderings.index(self.ordering) if self.ordering in orderings else -1
             self.ordering = orderings[(at + 1) % len(orderings)]
-        self.reload()
+        self.reload(same_moment=True)
         self.notify(f"Sorted by {self.ordering.name}", timeout=2)
 
     def action_columns(self) -> None:

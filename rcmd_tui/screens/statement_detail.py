@@ -4,6 +4,7 @@ and on `e` its plan (`A`: EXPLAIN ANALYZE, confirmed, rolled back)."""
 
 from __future__ import annotations
 
+import csv
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -11,11 +12,22 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.widgets.tree import TreeNode
 
-from rcmd_tui.data.monitor.backend import ExplainError, explain, facts, parameters, pretty
+from rcmd_tui.data.monitor.backend import ExplainError, explain, explainable, facts, parameters, pretty
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.detail import DetailScreen, JsonTree
 from rcmd_tui.screens.text_prompt import TextPrompt
 from rcmd_tui.widgets.safe_text import inert
+
+HINT = "e plan · A explain analyze (asks first) · y copies"
+
+
+def split_values(answer: str) -> list[str]:
+    """Values separated by commas, a quoted one keeping its commas.
+
+    >>> split_values('42, "a,b", x')
+    ['42', 'a,b', 'x']
+    """
+    return [v.strip() for v in next(csv.reader([answer], skipinitialspace=True))]
 
 
 class StatementDetail(DetailScreen):
@@ -40,7 +52,7 @@ class StatementDetail(DetailScreen):
         return self.record.get(name) if name in self.record.names else None
 
     def on_mount(self) -> None:  # Textual runs DetailScreen's own on_mount after this one
-        self.set_status(Text("e plan · A explain analyze (asks first) · y copies", style="dim"))
+        self.set_status(Text(HINT, style="dim"))
         self.read_facts()
 
     def _section(self, title: str, lines: list[str], style: str = "") -> None:
@@ -72,6 +84,11 @@ class StatementDetail(DetailScreen):
             f"rows {row['rows']:,} · blocks hit {row['shared_blks_hit']:,} · read {row['shared_blks_read']:,}"])
 
     def action_explain(self, analyze: bool) -> None:
+        try:  # what cannot be explained is said before anything is asked
+            explainable(self.statement_text)
+        except ExplainError as error:
+            self.show_error(error)
+            return
         if analyze and parameters(self.statement_text):
             self.ask_values(analyze)
         else:  # a plain EXPLAIN tries a generic plan first (16+), and asks for the values only if it must
@@ -83,15 +100,15 @@ class StatementDetail(DetailScreen):
         def given(answer: str | None) -> None:
             if answer is None:
                 return
-            values = [v.strip() for v in answer.split(",")]
+            values = split_values(answer)
             if len(values) != len(wanted):
                 self.notify(f"{len(wanted)} values wanted (for ${', $'.join(map(str, wanted))}), {len(values)} given",
                             severity="warning", timeout=4, markup=False)
                 return
             self._confirm_and_explain(analyze, dict(zip(wanted, values, strict=True)))
 
-        self.app.push_screen(TextPrompt(f"Values for ${', $'.join(map(str, wanted))}, separated by commas",
-                                        "e.g. 42, alice@example.com"), given)
+        self.app.push_screen(TextPrompt(f"Values for ${', $'.join(map(str, wanted))}, separated by commas "
+                                        '(quote one that holds a comma: "a,b")', "e.g. 42, alice@example.com"), given)
 
     def _confirm_and_explain(self, analyze: bool, values: dict[int, str]) -> None:
         if not analyze:
@@ -112,15 +129,21 @@ class StatementDetail(DetailScreen):
 
     @work(exclusive=True, group="explain", exit_on_error=False)
     async def run_explain(self, analyze: bool, values: dict[int, str]) -> None:
+        self.clear_error()
+        self.set_status(Text("EXPLAIN ANALYZE running… (it runs the statement)" if analyze else "planning…", style="bold"))
         try:
-            lines = await explain(self.services, self.spec.system, self.statement_text, values, analyze=analyze)
+            lines = await explain(self.services, self.spec.system, self.statement_text, values, analyze=analyze,
+                                  database=self.field("datname"))
         except ExplainError as error:
+            self.set_status(Text(HINT, style="dim"))
             if error.asks_values and not values:
                 self.ask_values(analyze)
                 return
             self.show_error(error)
             return
-        self.clear_error()
+        self.set_status(Text(HINT, style="dim"))
         self._section("Plan (EXPLAIN ANALYZE, rolled back)" if analyze else "Plan", lines, "cyan")
         tree = self.query_one(JsonTree)
-        tree.move_cursor(tree.root.children[-1])
+        plan = tree.root.children[-1]
+        tree.move_cursor(plan)
+        tree.scroll_to_node(plan, animate=False)

@@ -117,8 +117,8 @@ NO_HOSTILE_TEXT = {f"{name} {system}" for system in ("rcmd", "ordersync")
                    for name in ("storage", "connections", "security", "slow")} | {"redis-health rcmd"}
 
 
-CONFIRMED = {"users rcmd": b"Deactivate 1 user", "redis rcmd": b"Delete Redis key", "monitor rcmd": b"Terminate pid",
-             "monitor ordersync": b"Terminate pid"}
+CONFIRMED = {"users rcmd": b"Deactivate 1 user", "redis rcmd": b"Delete Redis key", "monitor rcmd": b"Terminate 1 backend",
+             "monitor ordersync": b"Terminate 1 backend"}
 # Every screen class, by how the visits above reach it, or why it shows nothing from the data.
 SCREEN_CLASSES = {
     "HomeScreen": "home", "ListScreen": "every list", "RcmdUsersScreen": "users rcmd",

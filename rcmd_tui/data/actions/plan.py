@@ -113,6 +113,11 @@ class Plan:
     # Signals take effect at once and no rollback undoes them; and the audit row's insert may need the very lock
     # the signalled backend holds. So they are sent first and the audit row follows, in the same transaction.
     audit_after: bool = False
+    changes: str = "row changed"  # what one unit of the result is, for "done, 2 rows changed" ("backend signalled")
+
+    def outcome(self, count: int) -> str:
+        noun, _, verb = self.changes.partition(" ")
+        return f"{count} {noun}{'s' if count != 1 else ''} {verb}".rstrip()
 
     @property
     def privileges(self) -> tuple[Privilege, ...]:

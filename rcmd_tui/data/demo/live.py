@@ -61,8 +61,8 @@ class Pace:
     first: tuple[float, float] = (2.0, 12.0)
     slow_every: tuple[float, float] = (8.0, 20.0)
     slow_query: tuple[float, float] = (2.0, 5.0)
-    lock_every: tuple[float, float] = (10.0, 25.0)
-    lock_hold: tuple[float, float] = (3.0, 8.0)  # how long the waiter waits
+    lock_every: tuple[float, float] = (15.0, 30.0)
+    lock_hold: tuple[float, float] = (8.0, 18.0)  # how long the waiter waits: long enough to find it and act
     idle_every: tuple[float, float] = (40.0, 90.0)  # from the end of one idle episode to the next
     idle_hold: tuple[float, float] = (20.0, 45.0)  # under LIVE_TIMEOUTS' idle_in_transaction limit (60 s)
     burst_every: tuple[float, float] = (180.0, 360.0)

@@ -37,8 +37,8 @@ def _sort_value(value: Any) -> tuple[int, Any]:
     return (0, value)
 
 
-def _key(record: Record) -> tuple[tuple[int, Any], ...]:
-    return tuple(_sort_value(v) for v in record.sort_key)
+def _key(record: Record, columns: Sequence[str]) -> tuple[tuple[int, Any], ...]:
+    return tuple(_sort_value(record.get(c)) for c in columns)
 
 
 def _text(value: Any) -> str:
@@ -70,7 +70,9 @@ class SnapshotSource(SourceBase):
             raise TypeError(f"{spec.title} is not a snapshot view")
         super().__init__(services, spec, ordering, flt, page_size)
         self.snapshot: Snapshot = spec.source
+        self.read: list[Record] = []  # as read
         self.rows: list[Record] = []  # filtered and sorted
+        self._adopted = False
         self.read_at: float | None = None  # time.time() of the snapshot
         self.truncated = False
         self.withheld = 0  # rows whose statement the server withheld from this role
@@ -96,14 +98,23 @@ class SnapshotSource(SourceBase):
         self.withheld = 0 if at is None else sum(1 for r in rows if r[at] == WITHHELD)
         records = await assemble(self.spec, self.ordering, self.services, names, rows[: self.snapshot.max_rows])
         self.read_at = time.time()
+        self.read = records
         self.rows = self._arrange(records)
+
+    def adopt(self, other: SnapshotSource) -> None:
+        """Take ``other``'s snapshot, sorted and filtered this source's way: a new ordering or filter costs no
+        query, and a paused view shows the same moment sorted anew. The next first() uses it; refreshes read."""
+        self.read, self.read_at, self.truncated, self.withheld = other.read, other.read_at, other.truncated, other.withheld
+        self.rows = self._arrange(self.read)
+        self._adopted = self.read_at is not None
 
     def _arrange(self, records: list[Record]) -> list[Record]:
         kept = [r for r in records if self.filter.test(r)]
         if self.filter.words:
             names = [c.name for c in self.spec.columns]
             kept = [r for r in kept if matches_words(self.filter.words, [_text(r.get(n)) for n in names])]
-        kept.sort(key=_key, reverse=self.ordering.descending)
+        columns = self.ordering.columns
+        kept.sort(key=lambda r: _key(r, columns), reverse=self.ordering.descending)
         return kept
 
     def _index(self, record: Record) -> int | None:
@@ -120,7 +131,10 @@ class SnapshotSource(SourceBase):
             await self.refresh()
 
     async def first(self) -> Page:
-        await self.refresh()
+        if self._adopted:
+            self._adopted = False
+        else:
+            await self.refresh()
         return self._slice(0)
 
     async def last(self) -> Page:
@@ -144,8 +158,10 @@ class SnapshotSource(SourceBase):
         await self.refresh()
         at = self._index(record)
         if at is None:  # gone: the first row past where it was
-            key = _key(record)
-            past = [i for i, r in enumerate(self.rows) if (_key(r) < key if self.ordering.descending else _key(r) > key)]
+            columns = self.ordering.columns
+            key = _key(record, columns)
+            past = [i for i, r in enumerate(self.rows)
+                    if (_key(r, columns) < key if self.ordering.descending else _key(r, columns) > key)]
             at = past[0] if past else len(self.rows)
         return self._slice(at)
 

@@ -67,13 +67,16 @@ def _with_parameters(text: str) -> sql.Composed:
 
 
 async def explain(services: Services, system: str, query: str, values: dict[int, str] | None = None, *,
-                  analyze: bool = False) -> list[str]:
+                  analyze: bool = False, database: str | None = None) -> list[str]:
     """The plan of ``query``: with ``values`` for its $n (bound as text for the server to type), with a generic
     plan where the server has one (16+), or ExplainError naming the parameters to fill in."""
     text = explainable(query)
     wanted = parameters(text)
     values = values or {}
     async with services.reader(system).connection() as conn:
+        if database is not None and database != conn.info.dbname:  # its tables are not ours to plan against
+            raise ExplainError(f"this session runs in database {database}, and {system} is {conn.info.dbname}",
+                               "open the monitor of the target whose database it is, or copy the statement (y) to psql there")
         version = conn.info.server_version
         options = ["ANALYZE", "BUFFERS"] if analyze else []
         missing = [n for n in wanted if n not in values]
@@ -102,6 +105,9 @@ async def explain(services: Services, system: str, query: str, values: dict[int,
             raise ExplainError(f"the values do not fit the statement: {_first(exc)}", "press e and give other values") from None
         except psycopg.errors.InsufficientPrivilege as exc:
             raise ExplainError(f"not allowed: {_first(exc)}", "the role needs the privileges the statement does") from None
+        except psycopg.errors.QueryCanceled:
+            raise ExplainError(f"it ran past statement_timeout ({services.profile.timeouts.statement_ms} ms)",
+                               "the statement itself is that slow: a plain EXPLAIN (e) shows its plan without running it") from None
     return [str(r[0]) for r in rows]
 
 

@@ -29,10 +29,11 @@ class Backend:
     user: str | None = None
     application: str | None = None
     query: str | None = None
+    database: str | None = None
 
     @property
     def label(self) -> str:
-        who = ", ".join(p for p in (self.application, self.user) if p)
+        who = ", ".join(p for p in (self.application, self.user, f"database {self.database}" if self.database else None) if p)
         return f"pid {self.pid}" + (f" ({who})" if who else "")
 
 
@@ -55,13 +56,14 @@ def signal_backends(system: str, backends: Sequence[Backend], terminate: bool, p
         "SELECT {}(a.pid) FROM pg_stat_activity a JOIN {} ON a.pid = t.pid AND a.backend_start = t.started"
     ).format(function, _MATCH), (pids, starts), (SIGNAL_ROLE,))
     details = {"backends": [{"pid": b.pid, "backend_start": b.started.isoformat(), "user": b.user,
-                             "application": b.application, "query": (b.query or "")[:500]} for b in backends]}
+                             "application": b.application, "database": b.database, "query": (b.query or "")[:500]}
+                            for b in backends]}
     many = len(backends) > 1
     return Plan(
-        system=system, title=f"{verb} {len(backends)} backend{'s' if many else ''}" if many else f"{verb} {backends[0].label}",
+        system=system, title=f"{verb} {len(backends)} backend{'s' if many else ''}",
         targets=tuple(b.label for b in backends), check=check,
         audit=system_audit(system, f"console.backend.{verb.lower()}", "backend", [str(p) for p in pids], profile, details),
-        statements=(signal,), roles=("admin",), audit_after=True,
+        statements=(signal,), roles=("admin",), audit_after=True, changes="backend signalled",
         typed=f"{verb.lower()} {len(backends)}" if terminate or many else None,
     )
 

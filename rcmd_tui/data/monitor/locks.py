@@ -29,10 +29,12 @@ WITH waiting AS (
     SELECT pid FROM pg_stat_activity WHERE xact_start IS NOT NULL AND backend_type = 'client backend'
       AND pid <> pg_backend_pid() ORDER BY xact_start LIMIT %s
 )
-SELECT a.pid, a.backend_start, a.usename, a.application_name, a.state,
+SELECT a.pid, a.backend_start, a.datname, a.usename, a.application_name, a.state, a.query_id,
        CASE WHEN a.wait_event IS NOT NULL THEN a.wait_event_type || ':' || a.wait_event END AS wait,
        now() - a.xact_start AS xact_age, a.query, w.blocked_by, l.mode, l.locktype,
-       l.relation::regclass::text AS relation, now() - l.waitstart AS waiting_for,
+       -- A wait on another transaction names no table; the row lock taken first does.
+       coalesce(l.relation, (SELECT t.relation FROM pg_locks t WHERE t.pid = a.pid AND t.locktype = 'tuple' LIMIT 1))
+           ::regclass::text AS relation, now() - l.waitstart AS waiting_for,
        i.pid IS NOT NULL AS in_tree, o.pid IS NOT NULL AS in_oldest
 FROM pg_stat_activity a
 LEFT JOIN involved i ON i.pid = a.pid
@@ -43,8 +45,8 @@ LEFT JOIN LATERAL (SELECT mode, locktype, relation, waitstart FROM pg_locks
 WHERE i.pid IS NOT NULL OR o.pid IS NOT NULL
 """
 
-FIELDS = ("section", "tree", "who", "pid", "backend_start", "usename", "application_name", "state", "wait", "mode",
-          "relation", "waiting_for", "xact_age", "waiters", "query_line", "query", "blocked_by")
+FIELDS = ("section", "tree", "who", "pid", "backend_start", "datname", "usename", "application_name", "state", "wait",
+          "mode", "relation", "waiting_for", "xact_age", "waiters", "query_line", "query", "query_id", "blocked_by")
 
 
 def blocking_tree(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -109,12 +111,14 @@ def locks_view(system: str) -> ListSpec:
             Column("xact_age", "Xact", K.DURATION, width=6),
             Column("query_line", "Statement", width=None),
             Column("state", "State", K.ENUM, width=8, shown=False),
+            Column("datname", "Database", width=10, shown=False),
             Column("usename", "User", width=12, shown=False),
             Column("application_name", "Application", width=16, shown=False),
             Column("wait", "Wait", width=14, shown=False),
             Column("pid", "Pid (number)", K.INT, shown=False),
             Column("backend_start", "Connected (UTC)", K.TIME, shown=False),
             Column("blocked_by", "Blocked by", K.JSON, shown=False),
+            Column("query_id", "Query id", K.INT, shown=False),
             Column("tree", "Tree", shown=False),
             Column("query", "Statement (whole)", shown=False),
         ),
