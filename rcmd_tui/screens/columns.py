@@ -33,7 +33,11 @@ class ColumnChooser(ModalScreen[set[str] | None]):
         with Vertical():
             yield Static("Columns: space shows or hides, Enter keeps", markup=False)
             yield SelectionList[str](*(Selection(self._prompt(c.label, c.name not in self.hidden), c.name,
-                                                 c.name not in self.hidden) for c in self.spec.columns))
+                                                 c.name not in self.hidden) for c in self.spec.columns if not c.internal))
+
+    @property
+    def hidden_internal(self) -> set[str]:
+        return {c.name for c in self.spec.columns if c.internal and c.name in self.hidden}
 
     @staticmethod
     def _prompt(label: str, shown: bool) -> str:
@@ -51,7 +55,7 @@ class ColumnChooser(ModalScreen[set[str] | None]):
         if not shown:
             self.notify("Keep at least one column", severity="warning")
             return
-        self.dismiss({c.name for c in self.spec.columns} - shown)
+        self.dismiss({c.name for c in self.spec.columns if not c.internal} - shown | self.hidden_internal)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -132,7 +132,7 @@ class DetailScreen(StandardScreen):
         tree = self.query_one(JsonTree)
         tree.clear()
         tree.nodes_added = 0
-        for column in self.spec.columns:
+        for column in (c for c in self.spec.columns if not c.internal):
             value = self.record.get(column.name)
             if column.kind is Kind.JSON and isinstance(value, dict | list):
                 tree.add_value(tree.root, self._label(column), value)

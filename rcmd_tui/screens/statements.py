@@ -33,7 +33,8 @@ class StatementsScreen(ListScreen):
             self.notify("Nothing to reset: pg_stat_statements has not been read here (the panel above says why)",
                         severity="warning", timeout=4)
             return
-        self.propose(reset_statements(self.spec.system, schema, self.services.profile))
+        database = self.services.where(self.spec.system).rsplit("/", 1)[-1]
+        self.propose(reset_statements(self.spec.system, schema, self.services.profile, database))
 
     def after_action(self, plan: Plan, result: Result) -> None:
         self.reload()  # the list starts again from nothing

@@ -45,6 +45,7 @@ class Column:
     expr: str | None = None  # a fixed SQL expression (ours, never user input) instead of the column
     encrypted: EncryptedColumn | None = None  # decrypted by the decrypt enricher, then masked until revealed
     enriched: bool = False  # not read by SQL: an enricher of the view provides it
+    internal: bool = False  # an ordering key or a handle for actions: never in a detail or the column chooser
 
     @property
     def selected(self) -> bool:

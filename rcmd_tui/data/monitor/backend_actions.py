@@ -68,7 +68,7 @@ def signal_backends(system: str, backends: Sequence[Backend], terminate: bool, p
     )
 
 
-def reset_statements(system: str, schema: str | None, profile: Profile) -> Plan:
+def reset_statements(system: str, schema: str | None, profile: Profile, database: str = "this database") -> Plan:
     """Reset pg_stat_statements for this database only (other databases' figures are not ours to clear).
     ``schema``: where the extension lives; None, the search path (enough to ask whether the role may)."""
     function = sql.SQL("pg_stat_statements_reset") if schema is None else sql.Identifier(schema, "pg_stat_statements_reset")
@@ -77,6 +77,6 @@ def reset_statements(system: str, schema: str | None, profile: Profile) -> Plan:
                                      "EXECUTE"),))
     return Plan(
         system=system, title="Reset the statement statistics of this database", targets=("pg_stat_statements",),
-        audit=system_audit(system, "console.statements.reset", "pg_stat_statements", ["current_database"], profile, {}),
+        audit=system_audit(system, "console.statements.reset", "pg_stat_statements", [database], profile, {}),
         statements=(reset,), roles=("admin",), typed="reset",
     )

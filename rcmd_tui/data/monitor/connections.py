@@ -99,7 +99,7 @@ def connections_view(system: str) -> ListSpec:
             Column("pid", "Pid", K.INT, width=7, shown=False),
             Column("usename", "User", width=12, shown=False),
             Column("application_name", "Application", width=16, shown=False),
-            Column("position", "#", K.INT, width=3, shown=False),
+            Column("position", "#", K.INT, width=3, shown=False, internal=True),
         ),
         orderings=(Ordering("grouped", ("position",), descending=False),
                    Ordering("most", ("connections", "position"))),

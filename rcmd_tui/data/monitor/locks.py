@@ -119,7 +119,7 @@ def locks_view(system: str) -> ListSpec:
             Column("backend_start", "Connected (UTC)", K.TIME, shown=False),
             Column("blocked_by", "Blocked by", K.JSON, shown=False),
             Column("query_id", "Query id", K.INT, shown=False),
-            Column("tree", "Tree", shown=False),
+            Column("tree", "Tree", shown=False, internal=True),
             Column("query", "Statement (whole)", shown=False),
         ),
         orderings=(Ordering("tree", ("tree",), descending=False),),

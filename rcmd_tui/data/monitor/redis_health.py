@@ -391,7 +391,7 @@ REDIS_HEALTH = ListSpec(
         Column("ttl", "TTL", K.DURATION, shown=False),
         Column("key", "Key", shown=False),
         Column("raw", "Raw value", shown=False),
-        Column("seq", "Seq", K.INT, shown=False),
+        Column("seq", "Seq", K.INT, shown=False, internal=True),
     ),
     orderings=(Ordering("as read", ("seq",), descending=False), Ordering("number", ("number", "seq"))),
     filters=(

@@ -179,7 +179,7 @@ def storage_view(system: str) -> ListSpec:
             Column("dead_rows", "Dead rows", K.INT, width=10, shown=False),
             Column("last_vacuum", "Vacuumed (UTC)", K.TIME, width=19, shown=False),
             Column("month_start", "Month", width=10, shown=False),
-            Column("tree", "Tree", shown=False),
+            Column("tree", "Tree", shown=False, internal=True),
         ),
         orderings=(Ordering("tree", ("tree",), descending=False),
                    Ordering("largest", ("total_bytes", "tree"))),
