@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import shutil
 import sys
 import time
 from collections.abc import Callable
+from typing import IO, cast
+
+from rich.cells import cell_len, set_cell_size
 
 from rcmd_tui.config import Profile
 from rcmd_tui.data.infra.failures import describe
@@ -36,10 +41,37 @@ def list_views(print_line: Callable[[str], None]) -> int:
 CLEAR = "\x1b[H\x1b[2J"
 
 
-async def _once(services: Services, spec: ListSpec, args: argparse.Namespace) -> None:
+class Clipped(io.TextIOBase):
+    r"""A terminal's lines cut at its width (by display cells), so a redrawn table never wraps.
+
+    >>> out = io.StringIO()
+    >>> _ = Clipped(out, 6).write("abcdefgh\nxy\n한국어입니다\n")
+    >>> out.getvalue().splitlines()
+    ['abcdef', 'xy', '한국어']
+    """
+
+    def __init__(self, out: IO[str], width: int) -> None:
+        self.out, self.width, self.at = out, width, 0
+
+    def write(self, text: str) -> int:
+        for piece in text.splitlines(keepends=True):
+            line, newline = piece.rstrip("\n"), piece.endswith("\n")
+            room = self.width - self.at
+            kept = set_cell_size(line, room) if cell_len(line) > room else line
+            self.out.write(kept.rstrip() if cell_len(line) > room else kept)
+            self.at = 0 if newline else self.at + cell_len(kept)
+            if newline:
+                self.out.write("\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+async def _once(services: Services, spec: ListSpec, args: argparse.Namespace, out: IO[str]) -> None:
     filter_text = spec.default_filter if args.filter is None else args.filter
     try:
-        written, cut = await report(services, spec, filter_text, args.format, args.limit, sys.stdout, raw=args.raw)
+        written, cut = await report(services, spec, filter_text, args.format, args.limit, out, raw=args.raw)
     except RcmdError:
         raise
     except Exception as exc:  # told as one line naming the target, like every other command
@@ -54,15 +86,16 @@ async def _run(profile: Profile, spec: ListSpec, args: argparse.Namespace) -> in
     await services.open()
     try:
         if args.watch is None:
-            await _once(services, spec, args)
+            await _once(services, spec, args, sys.stdout)
             return 0
         redraw = args.format == "table" and sys.stdout.isatty()
+        out = cast(IO[str], Clipped(sys.stdout, shutil.get_terminal_size().columns)) if redraw else sys.stdout
         while True:  # until interrupted, as watch; each run is whole (a JSON array, a CSV with its header)
             stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z")
             heading = f"Every {args.watch:g}s: rcmd-tui report {spec.command}    {stamp}"
             if args.format == "table":
                 print((CLEAR if redraw else "") + heading + "\n", flush=True)
-            await _once(services, spec, args)
+            await _once(services, spec, args, out)
             if not redraw:
                 print(flush=True)
             await asyncio.sleep(args.watch)
