@@ -107,7 +107,7 @@ class RcmdApp(App[int]):
 
     def _poll_status(self) -> None:
         if isinstance(self.screen, HomeScreen):
-            return  # the home screen checks more often and updates the same status
+            return  # home checks more often while it is shown, and not at all under another screen: one source
         if not any(w.group == "status" and not w.is_finished for w in self.workers):
             self.poll_status()
 

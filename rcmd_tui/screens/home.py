@@ -1,7 +1,13 @@
-"""Home: every configured target's health, refreshed in the background."""
+"""Home: every configured target's health, checked every few seconds while home is the screen shown.
+
+Under another screen (or a dialog) the checks stop: the app's status poll keeps the header's target dots
+current meanwhile, so there is one source of health checks at a time. Back on home, a check older than the
+interval is made again at once.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import ClassVar
 
 from rich.text import Text
@@ -9,6 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.timer import Timer
 from textual.widgets import LoadingIndicator, Static
 
 from rcmd_tui.data.infra.health import Health
@@ -47,6 +54,8 @@ class HomeScreen(StandardScreen):
         super().__init__(services)
         self.health: list[Health] = []
         self.telling: str | None = None  # the target whose details the status line shows (kept until the cursor moves)
+        self._timer: Timer | None = None  # the checks' interval, while home is the screen shown
+        self._checked_at: float | None = None  # time.monotonic() of the last check started here
 
     def on_row_grid_selected(self, event: RowGrid.Selected) -> None:
         self.action_target()
@@ -69,12 +78,26 @@ class HomeScreen(StandardScreen):
             (":", "bold reverse"), " go to a screen (:audit, :users …)  ", ("?", "bold reverse"), " keys  ",
             ("ctrl+p", "bold reverse"), " commands  ", ("q", "bold reverse"), " quit"))
         self.query_one(HealthTable).display = False
-        self.refresh_health()
-        self.set_interval(REFRESH_SECONDS, self._tick)
+        self._tick()
+        self._timer = self.set_interval(REFRESH_SECONDS, self._tick)
+
+    def on_screen_suspend(self) -> None:
+        # Another screen (or a dialog) is on top: the app's status poll takes over the header's dots.
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def on_screen_resume(self) -> None:
+        if self._timer is not None or not self.is_mounted:
+            return  # already checking (the first resume comes after on_mount)
+        if self._checked_at is None or time.monotonic() - self._checked_at >= REFRESH_SECONDS:
+            self._tick()
+        self._timer = self.set_interval(REFRESH_SECONDS, self._tick)
 
     def _tick(self) -> None:
         # A check of a down target can take the whole connect timeout; never stack or cancel one.
         if not any(w.group == "health" and not w.is_finished for w in self.workers):
+            self._checked_at = time.monotonic()
             self.refresh_health()
 
     def action_refresh(self) -> None:
@@ -87,7 +110,8 @@ class HomeScreen(StandardScreen):
     async def refresh_health(self) -> None:
         rows = await self.services.check_targets()
         self.health = rows
-        self.query_one(LoadingIndicator).display = False
+        # Removed, not hidden: a loading indicator repaints itself 16 times a second for as long as it exists.
+        await self.query(LoadingIndicator).remove()
         table = self.query_one(HealthTable)
         table.display = True
         table.show(rows)

@@ -214,7 +214,9 @@ class PagedTable(RowGrid):
         self.post_message(self.Loading(self, how))
         self._load(self.source, how, moment, anchor, keep)
 
-    @work(exclusive=True, group="page", exit_on_error=False)
+    # A description of its own: by default Textual describes a worker by the repr of its arguments, here whole
+    # records (values that may be decrypted), built on every read of a live view.
+    @work(exclusive=True, group="page", exit_on_error=False, description="read a page of rows")
     async def _load(self, source: RowSource, how: Load, moment: datetime | None, anchor: Record | None,
                     keep: Record | None) -> None:
         try:
@@ -301,7 +303,7 @@ class PagedTable(RowGrid):
         else:
             self.redraw(at_index=max(0, min(index, len(self.window) - 1)), how=how)
 
-    @work(exclusive=True, group="locate", exit_on_error=False)
+    @work(exclusive=True, group="locate", exit_on_error=False, description="locate the window in the list")
     async def _locate(self, source: RowSource | None, first: Record) -> None:
         if source is None:
             return

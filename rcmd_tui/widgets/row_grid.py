@@ -5,6 +5,10 @@ here), which alone would spend the 100 ms a page may take. This widget builds a 
 (cut or padded to the column width, the row's background and the cursor baked in) and keeps the finished
 line until the row, the cursor, the scroll position or the width changes. Cells are Rich ``Text`` (never
 markup strings); rows may be a lazy sequence, so only the rows painted are ever built.
+
+New rows in the same columns (a live view's refresh) repaint only the lines on screen whose cells changed, and
+the virtual size is never less than the view, so a row count that changes below a screenful never asks for a
+new layout: a refresh that changes nothing costs no repaint at all.
 """
 
 from __future__ import annotations
@@ -49,6 +53,12 @@ class Cell(NamedTuple):
 
 CellLike = Text | Cell
 Row = list[CellLike]
+
+
+def _signature(cells: Sequence[CellLike]) -> tuple[object, ...]:
+    """What a row's line is painted from, to tell whether new cells would paint it differently (a Text's own
+    ``==`` leaves its style out)."""
+    return tuple(c if isinstance(c, Cell) else (c.plain, c.style, tuple(c.spans)) for c in cells)
 
 
 class LazyRows(Sequence[Row]):
@@ -134,7 +144,8 @@ class RowGrid(ScrollView, can_focus=True):
         self.grid_columns: list[GridColumn] = []
         self.rows: Sequence[Row] = []
         self.widths: list[int] = []
-        self._lines: dict[int, tuple[tuple[int, int, int], Strip]] = {}  # row -> (scroll x, width, cursor column), line
+        # row -> ((scroll x, width, cursor column), what its cells were (_signature), the line)
+        self._lines: dict[int, tuple[tuple[int, int, int], tuple[object, ...], Strip]] = {}
         self._header: Strip | None = None
         self._placeholder = ""
         self._styles: dict[str, Style] = {}
@@ -170,7 +181,7 @@ class RowGrid(ScrollView, can_focus=True):
 
     def set_rows(self, rows: Sequence[Row]) -> None:
         self.rows = rows
-        self._relayout()
+        self._relayout(rows_only=True)
 
     def get_row_at(self, row: int) -> Row:
         return self.rows[row]
@@ -178,9 +189,11 @@ class RowGrid(ScrollView, can_focus=True):
     def update_cell_at(self, coordinate: Coordinate, value: CellLike) -> None:
         self.rows[coordinate.row][coordinate.column] = value
         self._lines.pop(coordinate.row, None)
-        self.refresh()
+        self._refresh_row(coordinate.row)
 
-    def _relayout(self) -> None:
+    def _relayout(self, rows_only: bool = False) -> None:
+        """Widths and virtual size for the rows. ``rows_only``: the columns are the same, only the rows are new;
+        if the widths stay, only the lines on screen whose cells changed are repainted."""
         widths = []
         for i, column in enumerate(self.grid_columns):
             if column.width is not None:
@@ -188,13 +201,43 @@ class RowGrid(ScrollView, can_focus=True):
                 continue
             fit = max((r[i].cell_len for r in self.rows if i < len(r)), default=0)
             widths.append(min(AUTO_MAX, max(column.label.cell_len, fit)))
-        self.widths = self._widen(widths)
-        self._lines.clear()
-        self._header = None
-        self.virtual_size = Size(sum(widths) + GAP * len(widths) + 1, len(self.rows) + 1)
+        widths = self._widen(widths)
+        same = rows_only and widths == self.widths and self._header is not None
+        self.widths = widths
+        # Never less than the view where the view's size is its own: a count of rows that changes below a
+        # screenful is then no new layout (a change of virtual size is one, of the whole screen). A grid sized
+        # to its rows (height: auto) follows them.
+        view, height, width = self.scrollable_content_region.size, self.styles.height, self.styles.width
+        self.virtual_size = Size(
+            max(sum(widths) + GAP * len(widths) + 1, 0 if width is None or width.is_auto else view.width),
+            max(len(self.rows) + 1, 0 if height is None or height.is_auto else view.height))
         if self.rows:
             self.cursor_row = max(0, min(self.cursor_row, len(self.rows) - 1))
+        if same:
+            self._refresh_changed()
+            return
+        self._lines.clear()
+        self._header = None
         self.refresh()
+
+    def _refresh_changed(self) -> None:
+        """Repaint the lines on screen that would not be painted as they are (cells or cursor changed, a row
+        came or went); forget the lines off screen, which are painted again if scrolled to."""
+        scroll_x, top = self.scroll_offset
+        width, bottom = self.size.width, top + max(0, self.size.height - 1)
+        lines = self._lines
+        for row in [r for r in lines if not top <= r < bottom]:
+            del lines[row]
+        for row in range(top, bottom):
+            cached = lines.get(row)
+            if row < len(self.rows):
+                key = (scroll_x, width, self.cursor_column if row == self.cursor_row and self.widths else -1)
+                if cached is not None and cached[0] == key and cached[1] == _signature(self.rows[row]):
+                    continue
+            elif cached is None:
+                continue  # no row there before either
+            lines.pop(row, None)
+            self.refresh_line(row + 1)
 
     def _widen(self, widths: list[int]) -> list[int]:
         """Free width goes to the columns whose values are cut, left to right, as far as the rows on screen need."""
@@ -316,12 +359,13 @@ class RowGrid(ScrollView, can_focus=True):
         cursor_column = self.cursor_column if row == self.cursor_row and self.widths else -1
         key = (scroll_x, width, cursor_column)
         cached = self._lines.get(row)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        line, base = self._line(self.rows[row], row % 2 == 1, cursor_column, 0 if scroll_x else width)
+        if cached is not None and cached[0] == key:  # new rows drop the lines they change (_refresh_changed)
+            return cached[2]
+        cells = self.rows[row]
+        line, base = self._line(cells, row % 2 == 1, cursor_column, 0 if scroll_x else width)
         if scroll_x or line.cell_length != width:
             line = line.crop_extend(scroll_x, scroll_x + width, base)
-        self._lines[row] = (key, line)
+        self._lines[row] = (key, _signature(cells), line)
         return line
 
     def notify_style_update(self) -> None:
@@ -348,13 +392,15 @@ class RowGrid(ScrollView, can_focus=True):
     def move_cursor(self, *, row: int | None = None, column: int | None = None, animate: bool = False,
                     scroll: bool = True, moved: bool = True) -> None:
         del animate
-        old_row = self.cursor_row
+        old_row, old_column = self.cursor_row, self.cursor_column
         if column is not None and self.grid_columns:
             self.cursor_column = max(0, min(column, len(self.grid_columns) - 1))
         if row is not None and self.rows:
             self.cursor_row = max(0, min(row, len(self.rows) - 1))
         if scroll:
             self._scroll_to_cursor()
+        if (old_row, old_column) == (self.cursor_row, self.cursor_column) and not moved:
+            return  # placed where it was (new rows, the cursor's row kept): nothing to paint or to tell
         self._refresh_row(old_row)
         self._refresh_row(self.cursor_row)
         self.post_message(self.Highlighted(self, self.cursor_row, self.cursor_column, moved))

@@ -1,10 +1,19 @@
 """Two lines of sparklines over the minutes the screen has been open: the PostgreSQL target's transactions
-per second, client connections and cache hit ratio; RCMD's Redis operations per second and memory."""
+per second, client connections and cache hit ratio; RCMD's Redis operations per second and memory.
+
+Painted line by line (the line API, as RowGrid): a sample repaints only a line whose text changed, and a line
+is turned into segments directly rather than through Textual's markup pipeline.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from itertools import islice
+
 from rich.text import Text
 from textual import work
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 
 from rcmd_tui.data.infra.services import Services
@@ -13,6 +22,7 @@ from rcmd_tui.data.monitor.trends import Trends as Samples
 from rcmd_tui.text import escape_controls, human_bytes
 
 SPARK = 12
+HOLD_S = 0.05  # how long a sample may hold back the screen's repaints
 
 
 def _value(series: Series) -> str:
@@ -27,19 +37,22 @@ def _value(series: Series) -> str:
 
 
 def _part(series: Series) -> list[Text | str | tuple[str, str]]:
-    return [(series.name + " ", "dim"), (sparkline(list(series.values), SPARK).ljust(SPARK), "green"), " ",
+    shown = list(islice(series.values, max(0, len(series.values) - SPARK), None))
+    return [(series.name + " ", "dim"), (sparkline(shown, SPARK).ljust(SPARK), "green"), " ",
             (_value(series), "bold"), "   "]
 
 
 class Trends(Widget):
     DEFAULT_CSS = """
-    Trends { height: 2; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; padding: 0 1; }
+    Trends { height: 2; width: 1fr; padding: 0 1; }
     """
 
     def __init__(self, services: Services, system: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.services, self.system = services, system
         self.samples = Samples()
+        self._lines: tuple[tuple[object, ...], tuple[Text, Text]] | None = None  # (what they show, the lines)
+        self._painted: list[tuple[object, ...] | None] = [None, None]  # what each line was last painted from
 
     def sample(self) -> None:
         if not any(w.group == "trends" and not w.is_finished for w in self.workers):
@@ -47,24 +60,76 @@ class Trends(Widget):
 
     @work(group="trends", exit_on_error=False)
     async def _sample(self) -> None:
-        await self.samples.sample(self.services, self.system)  # failures are kept in the samples and shown
-        self.refresh()
+        sampling = asyncio.ensure_future(self.samples.sample(self.services, self.system))
+        shown = False
+        try:
+            if self.screen is self.app.screen and self._painted[0] is not None:
+                # A refresh, sampled in the tick that reads the rows again: the repaints the rows and the status
+                # line ask for meanwhile wait for these lines (at most HOLD_S), so that it is painted once. (Not
+                # the first sample: nothing then holds back the screen's first paint.)
+                try:
+                    with self.app.batch_update():
+                        await asyncio.wait([sampling], timeout=HOLD_S)
+                        if sampling.done():
+                            self._show()
+                            shown = True
+                finally:
+                    self.app.screen.check_idle()  # what was held is painted now, on whichever screen is shown
+            await sampling  # failures are kept in the samples and shown
+        except BaseException:
+            sampling.cancel()
+            raise
+        if not shown:
+            self._show()
+
+    def _show(self) -> None:
+        for y, text in enumerate(self.lines()):  # only a line that reads differently is painted again
+            if _signature(text) != self._painted[y]:
+                self.refresh(Region(0, y, self.size.width, 1))
+
+    def lines(self) -> tuple[Text, Text]:
+        """The PostgreSQL target's line and RCMD's Redis line, made again only when what they show changed."""
+        s = self.samples
+        shows = (s.pg_error, s.redis_error, *(tuple(islice(reversed(series.values), SPARK))
+                                              for series in (s.tps, s.connections, s.hit, s.ops, s.memory)))
+        if self._lines is None or self._lines[0] != shows:
+            self._lines = (shows, (self._pg_line(), self._redis_line()))
+        return self._lines[1]
+
+    def _pg_line(self) -> Text:
+        s = self.samples
+        parts: list[Text | str | tuple[str, str]] = [(f"{self.system} ", "bold")]
+        if s.pg_error:
+            parts.append((f"trends not read: {escape_controls(s.pg_error, 200)}", "red"))
+        else:
+            parts += _part(s.tps) + _part(s.connections) + _part(s.hit)
+        return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
+
+    def _redis_line(self) -> Text:
+        s = self.samples
+        parts: list[Text | str | tuple[str, str]] = []
+        if self.services.redis is None:
+            parts.append(("no Redis in this profile", "dim"))
+        elif s.redis_error:
+            parts.append((f"redis trends not read: {escape_controls(s.redis_error, 200)}", "red"))
+        else:
+            parts += _part(s.ops) + _part(s.memory)
+        return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
     def render(self) -> Text:
-        s = self.samples
-        pg: list[Text | str | tuple[str, str]] = [(f"{self.system} ", "bold")]
-        if s.pg_error:
-            pg.append((f"trends not read: {escape_controls(s.pg_error, 200)}", "red"))
-        else:
-            pg += _part(s.tps) + _part(s.connections) + _part(s.hit)
-        rd: list[Text | str | tuple[str, str]] = []
-        if self.services.redis is None:
-            rd.append(("no Redis in this profile", "dim"))
-        elif s.redis_error:
-            rd.append((f"redis trends not read: {escape_controls(s.redis_error, 200)}", "red"))
-        else:
-            rd += _part(s.ops) + _part(s.memory)
-        line = Text.assemble(*pg, no_wrap=True, overflow="ellipsis")
-        line.append("\n")
-        line.append_text(Text.assemble(*rd, no_wrap=True, overflow="ellipsis"))
-        return line
+        """Both lines as one text: what the widget shows (painted a line at a time by render_line)."""
+        return Text("\n").join(self.lines())
+
+    def render_line(self, y: int) -> Strip:
+        width, base = self.size.width, self.rich_style
+        if not 0 <= y < 2:
+            return Strip.blank(width, base)
+        text = self.lines()[y]
+        self._painted[y] = _signature(text)
+        text = text.copy()
+        text.truncate(width, overflow="ellipsis")  # the rest of the line is filled as Textual fills any widget's
+        return Strip(text.render(self.app.console)).apply_style(base)
+
+
+def _signature(text: Text) -> tuple[object, ...]:
+    return (text.plain, tuple(text.spans))
