@@ -261,7 +261,10 @@ class ListScreen(StandardScreen):
             if event.how == "first":  # nothing at all: the total is known, whatever the planner would guess
                 self.estimate, self.count_pending = Estimate(0, True, "nothing matches"), False
             self.explain_empty(self.source)
-        if self.count_pending or isinstance(self.spec.source, Snapshot):  # a snapshot's total is each read's own
+        if isinstance(self.source, SnapshotSource) and self.source.read_at is not None:  # its total is each read's own
+            self.count_pending = False
+            self.estimate = Estimate(len(self.source.rows), exact=True, source="snapshot")
+        elif self.count_pending:
             self.count_pending = False
             self.call_after_refresh(self.count, False)  # after the rows are painted
         self._rows_arrived()
