@@ -155,3 +155,16 @@ def test_a_redis_without_info_is_up_and_its_health_report_runs(profile: Profile,
     rows = json.loads(done.stdout)
     info = [r for r in rows if r["section"] == "info"]
     assert [r["item"] for r in info] == ["unavailable"] and "+info" in info[0]["detail"]
+
+
+async def test_the_trends_keep_their_minutes_across_the_tabs(profile: Profile) -> None:
+    async with open_console(profile, "monitor") as c:
+        await c.settle()
+        before = c.screen.query_one(Trends).samples
+        assert before.connections.values  # sampled on opening
+        await c.press("2")
+        await c.settle()
+        await c.press("1")
+        await c.settle()
+        after = c.screen.query_one(Trends).samples
+        assert after is before and len(after.connections.values) >= 1

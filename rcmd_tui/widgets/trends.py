@@ -17,8 +17,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from rcmd_tui.data.infra.services import Services
-from rcmd_tui.data.monitor.trends import Series, sparkline
-from rcmd_tui.data.monitor.trends import Trends as Samples
+from rcmd_tui.data.monitor.trends import Series, samples_for, sparkline
 from rcmd_tui.text import escape_controls, human_bytes
 
 SPARK = 12
@@ -50,7 +49,7 @@ class Trends(Widget):
     def __init__(self, services: Services, system: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.services, self.system = services, system
-        self.samples = Samples()
+        self.samples = samples_for(services, system)
         self._lines: tuple[tuple[object, ...], tuple[Text, Text]] | None = None  # (what they show, the lines)
         self._painted: list[tuple[object, ...] | None] = [None, None]  # what each line was last painted from
 

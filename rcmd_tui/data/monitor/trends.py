@@ -7,6 +7,7 @@ A sample that cannot be read is told in its line (``error``); the other source s
 from __future__ import annotations
 
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -111,3 +112,12 @@ class Trends:
 def _first(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+_KEPT: weakref.WeakKeyDictionary[Services, dict[str, Trends]] = weakref.WeakKeyDictionary()
+
+
+def samples_for(services: Services, system: str) -> Trends:
+    """The trends of ``system`` for as long as the console runs: leaving the activity screen for locks and
+    coming back keeps the minutes already sampled."""
+    return _KEPT.setdefault(services, {}).setdefault(system, Trends())
