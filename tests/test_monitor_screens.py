@@ -168,3 +168,17 @@ async def test_the_trends_keep_their_minutes_across_the_tabs(profile: Profile) -
         await c.settle()
         after = c.screen.query_one(Trends).samples
         assert after is before and len(after.connections.values) >= 1
+
+
+async def test_help_lists_the_screens_own_keys_first(profile: Profile) -> None:
+    from textual.widgets import DataTable
+
+    from rcmd_tui.screens.help import HelpScreen
+
+    async with open_console(profile, "monitor") as c:
+        await c.settle()
+        await c.press("question_mark")
+        help_screen = await until_screen(c.pilot, c.app, HelpScreen)
+        table = help_screen.query_one(DataTable)
+        first = [str(table.get_row_at(i)[1]) for i in range(2)]
+        assert first == ["Cancel query", "Terminate"], first

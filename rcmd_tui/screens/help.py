@@ -15,12 +15,17 @@ from textual.widgets import DataTable, Static
 from rcmd_tui.widgets.key_footer import OffersActions
 from rcmd_tui.widgets.safe_text import escape_controls, inert
 
+GENERIC = ("list.", "table.", "detail.")  # the keys every list (or every detail) shares
+
 
 def _rank(binding: Binding) -> int:
-    """The screen's own keys, then the console's, then the widgets' generic ones."""
-    if binding.id and not binding.id.startswith("app."):
-        return 0
-    return 1 if binding.id else 2
+    """The screen's own keys (its actions), then those of every list or detail, then the console's, then the
+    widgets' generic ones."""
+    if not binding.id:
+        return 3
+    if binding.id.startswith("app."):
+        return 2
+    return 1 if binding.id.startswith(GENERIC) else 0
 
 
 class HelpScreen(ModalScreen[None]):
