@@ -182,3 +182,14 @@ async def test_help_lists_the_screens_own_keys_first(profile: Profile) -> None:
         table = help_screen.query_one(DataTable)
         first = [str(table.get_row_at(i)[1]) for i in range(2)]
         assert first == ["Cancel query", "Terminate"], first
+
+
+async def test_the_filter_bar_reopens_on_the_filter_in_force(profile: Profile) -> None:
+    from textual.widgets import Input
+
+    async with open_console(profile, "monitor") as c:
+        await c.press("slash", "ctrl+u", *"colour=red", "enter")  # refused: the bar says why and stays open
+        await c.settle()
+        await c.press("escape", "slash")
+        await c.settle()
+        assert c.screen.query_one("#filter-input", Input).value == "state!=idle own=no"

@@ -18,6 +18,8 @@ class ColumnChooser(ModalScreen[set[str] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="columns.cancel"),
         Binding("enter", "keep", "Keep", id="columns.keep", priority=True),
+        Binding("j", "move(1)", "Down", show=False),  # as in every list
+        Binding("k", "move(-1)", "Up", show=False),
     ]
     DEFAULT_CSS = """
     ColumnChooser { align: center middle; }
@@ -49,6 +51,10 @@ class ColumnChooser(ModalScreen[set[str] | None]):
         column = self.spec.column(event.selection.value)
         options.replace_option_prompt_at_index(event.selection_index,
                                                self._prompt(column.label, event.selection.value in options.selected))
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(SelectionList)
+        options.action_cursor_down() if step > 0 else options.action_cursor_up()
 
     def action_keep(self) -> None:
         shown = set(self.query_one(SelectionList).selected)

@@ -280,7 +280,11 @@ class ListScreen(StandardScreen):
     # -- filter -----------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        self.query_one(FilterBar).open()
+        bar = self.query_one(FilterBar)
+        if not bar.has_class("-open"):  # it opens on the filter in force, not on text that was refused
+            bar.set_text(self.filter.text)
+            bar.say(None)
+        bar.open()
 
     def on_filter_bar_applied(self, event: FilterBar.Applied) -> None:
         local_words = self.spec.source.words == "loaded"
