@@ -6,6 +6,7 @@ extension is missing, not preloaded, or its texts hidden from this role, the vie
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -42,40 +43,44 @@ SELECT s.queryid, r.rolname AS role, s.query, s.calls, s.total_exec_time AS tota
             THEN (100.0 * s.shared_blks_hit / (s.shared_blks_hit + s.shared_blks_read))::float8 END AS hit_pct,
        s.mean_exec_time > {slow} AS slow, s.toplevel
 FROM {schema}.pg_stat_statements AS s LEFT JOIN pg_roles r ON r.oid = s.userid
-WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND {one}
 ORDER BY s.total_exec_time DESC
 LIMIT {limit}
 """
 
-_schemas: dict[tuple[int, str], str] = {}  # where the extension lives, per console and target: asked once
+# Where the extension lives, per console and target: asked once, forgotten with the console's services.
+_schemas: weakref.WeakKeyDictionary[Services, dict[str, str]] = weakref.WeakKeyDictionary()
 
 
 async def _schema(services: Services, system: str, conn: psycopg.AsyncConnection[Any]) -> str:
-    key = (id(services), system)
-    if key not in _schemas:
+    known = _schemas.setdefault(services, {})
+    if system not in known:
         row = await (await conn.execute(_FIND)).fetchone()
         if row is None:
             raise StatementsUnavailable(f"{system}: pg_stat_statements is not installed in this database", ENABLE)
-        _schemas[key] = str(row[0])
-    return _schemas[key]
+        known[system] = str(row[0])
+    return known[system]
 
 
 def extension_schema(services: Services, system: str) -> str | None:
     """Where pg_stat_statements was found on ``system``, once the view has been read."""
-    return _schemas.get((id(services), system))
+    return _schemas.get(services, {}).get(system)
 
 
-async def read_statements(services: Services, system: str) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+async def read_statements(services: Services, system: str, queryid: int | None = None
+                          ) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+    """The view's rows; with ``queryid``, only that statement's (a backend's detail)."""
     async with services.reader(system).connection() as conn:
         schema = await _schema(services, system, conn)
+        one = sql.SQL("true") if queryid is None else sql.SQL("s.queryid = {}").format(sql.Literal(queryid))
         query = sql.SQL(_STATEMENTS).format(schema=sql.Identifier(schema), slow=sql.Literal(SLOW_MEAN_MS),
-                                            limit=sql.Literal(MAX_ROWS + 1))
+                                            limit=sql.Literal(MAX_ROWS + 1), one=one)
         try:
             cur = await conn.execute(query)
         except psycopg.errors.ObjectNotInPrerequisiteState:
             raise StatementsUnavailable(f"{system}: pg_stat_statements is installed but not loaded", ENABLE) from None
         except psycopg.errors.UndefinedTable:  # dropped since it was found
-            _schemas.pop((id(services), system), None)
+            _schemas.get(services, {}).pop(system, None)
             raise StatementsUnavailable(f"{system}: pg_stat_statements is not installed in this database", ENABLE) from None
         names = [d.name for d in cur.description or ()]
         rows = await cur.fetchall()
