@@ -150,6 +150,8 @@ async def test_explain_analyze_is_rolled_back(services: Services, profile: Profi
     assert profile.rcmd is not None
     with psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}") as conn:
         assert conn.execute("SELECT role FROM users WHERE username = 'bob'").fetchone() == ("user",)
+    audit = _audit(profile, "console.statement.explain_analyze")  # it ran the statement: audited first
+    assert len(audit) == 1 and audit[0][1]["statement"].startswith("UPDATE users") and audit[0][1]["rolled_back"]
 
 
 async def test_missing_pg_stat_statements_says_how_to_enable_it(services: Services, profile: Profile) -> None:

@@ -193,3 +193,18 @@ async def test_the_filter_bar_reopens_on_the_filter_in_force(profile: Profile) -
         await c.press("escape", "slash")
         await c.settle()
         assert c.screen.query_one("#filter-input", Input).value == "state!=idle own=no"
+
+
+async def test_explain_analyze_is_not_offered_in_a_read_only_session(profile: Profile) -> None:
+    with _pg(profile) as conn:
+        conn.execute("SELECT username AS screens_ro_marker FROM users WHERE username = 'bob'")
+    async with open_console(profile, "statements", read_only=True) as c:
+        await _filtered(c, "query~screens_ro_marker")
+        await c.press("enter")
+        detail = await until_screen(c.pilot, c.app, StatementDetail)
+        await c.settle()
+        assert not detail.is_offered("analyze") and detail.is_offered("explain(False)")
+        await c.press("A")
+        await c.settle()
+        assert c.app.screen is detail  # no prompt, no confirmation: refused, and said so
+    assert "console.statement.explain_analyze" not in _audit_actions(profile)

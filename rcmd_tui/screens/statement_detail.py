@@ -12,13 +12,14 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.widgets.tree import TreeNode
 
+from rcmd_tui.data.actions.run import action_is_allowed
 from rcmd_tui.data.monitor.backend import ExplainError, explain, explainable, facts, parameters, pretty
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.detail import DetailScreen, JsonTree
 from rcmd_tui.screens.text_prompt import TextPrompt
 from rcmd_tui.widgets.safe_text import inert
 
-HINT = "e plan · A explain analyze (asks first) · y copies"
+HINT = "e plan · A explain analyze (asks first, audited) · y copies"
 
 
 def split_values(answer: str) -> list[str]:
@@ -34,9 +35,26 @@ class StatementDetail(DetailScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "explain(False)", "Plan", id="backend.explain",
                 tooltip="EXPLAIN the statement (a generic plan, or asks for its parameters)"),
-        Binding("A", "explain(True)", "Explain analyze", id="backend.analyze",
-                tooltip="EXPLAIN ANALYZE: runs the statement, asks first, always rolled back"),
+        Binding("A", "analyze", "Explain analyze", id="backend.analyze",
+                tooltip="EXPLAIN ANALYZE: runs the statement, asks first, audited, always rolled back"),
     ]
+
+    @property
+    def may_analyze(self) -> bool:
+        """EXPLAIN ANALYZE runs the statement: an action like any other (admin, read-write session)."""
+        return action_is_allowed(self.services.profile, self.services.read_only, self.ACTION_ROLES)
+
+    def is_offered(self, action: str) -> bool:
+        if action == "analyze":
+            return self.may_analyze
+        return super().is_offered(action)
+
+    def action_analyze(self) -> None:
+        if not self.may_analyze:
+            self.notify("EXPLAIN ANALYZE is not offered: it runs the statement, and this session is read-only or its "
+                        "console role is not admin", severity="warning", timeout=4, markup=False)
+            return
+        self.action_explain(True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

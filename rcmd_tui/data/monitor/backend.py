@@ -17,6 +17,8 @@ import psycopg
 import sqlparse
 from psycopg import sql
 
+from rcmd_tui.data.infra.connections import write_transaction
+from rcmd_tui.data.monitor.console_audit import system_audit
 from rcmd_tui.data.monitor.statements import StatementsUnavailable, read_statements
 from rcmd_tui.errors import RcmdError
 
@@ -73,7 +75,14 @@ async def explain(services: Services, system: str, query: str, values: dict[int,
     text = explainable(query)
     wanted = parameters(text)
     values = values or {}
-    async with services.reader(system).connection() as conn:
+    if analyze and any(n not in values for n in wanted):
+        raise ExplainError(f"the statement has parameters ${', $'.join(str(n) for n in wanted if n not in values)}",
+                           "give a value for each", asks_values=True)
+    if analyze:  # it runs the statement: audited first, as every action, and refused if the audit cannot be written
+        await _audit_analyze(services, system, text, values)
+    # A plain EXPLAIN reads (a replica will do); ANALYZE runs the statement, which may write: the primary.
+    pool = services.primary(system) if analyze else services.reader(system)
+    async with pool.connection() as conn:
         if database is not None and database != conn.info.dbname:  # its tables are not ours to plan against
             raise ExplainError(f"this session runs in database {database}, and {system} is {conn.info.dbname}",
                                "open the monitor of the target whose database it is, or copy the statement (y) to psql there")
@@ -147,7 +156,7 @@ async def _statement_row(services: Services, system: str, query_id: int | None) 
     if query_id is None:
         return None, "no query id (compute_query_id is off, or the backend runs no statement)"
     try:
-        names, rows = await read_statements(services, system)
+        names, rows = await read_statements(services, system, query_id)
     except StatementsUnavailable as exc:
         return None, f"{exc.message}: {exc.hint}"
     at = list(names).index("queryid")
@@ -155,6 +164,18 @@ async def _statement_row(services: Services, system: str, query_id: int | None) 
     if found is None:
         return None, "not in pg_stat_statements (not yet counted, or evicted)"
     return dict(zip(names, found, strict=True)), ""
+
+
+async def _audit_analyze(services: Services, system: str, text: str, values: dict[int, str]) -> None:
+    audit = system_audit(system, "console.statement.explain_analyze", "statement", [text[:200]], services.profile,
+                         {"statement": text[:2000], "values": {f"${n}": v for n, v in sorted(values.items())},
+                          "rolled_back": True})
+    try:
+        async with write_transaction(services.primary(system), services.profile.timeouts.lock_ms) as conn:
+            await conn.execute(audit.query, audit.params)
+    except psycopg.Error as exc:
+        raise ExplainError(f"EXPLAIN ANALYZE was not audited, so it did not run: {_first(exc)}",
+                           f"the role needs to write {system}'s audit log (docs/roles.md)") from None
 
 
 def _first(exc: BaseException) -> str:
