@@ -13,8 +13,9 @@ same database. For each, after it has drawn its first screen and settled, one wi
 
 pg_activity is measured twice: as it runs by default on the server's host (it then also reads each backend's
 /proc entries), and in the mode it uses from any other host (SQL only; forced here by answering "no" to its
-"can I read the postmaster's pid file" check). Goals (issue 12): under 5% of one core and at most 4
-statements per refresh, and below pg_activity on both.
+"can I read the postmaster's pid file" check). Beside them, the floor under any Textual console
+(bench/textual_floor.py, the same pinned Textual, no I/O): idle, and repainting 30 lines every 2 s. Goals
+(issue 12): under 5% of one core and at most 4 statements per refresh, and below pg_activity on both.
 """
 
 from __future__ import annotations
@@ -270,6 +271,16 @@ def pg_activity(servers: launcher.Servers, password: str, venv: Path, remote: bo
     return program
 
 
+def textual_floor(repaint: bool) -> PtyProgram:
+    program = PtyProgram([sys.executable, "-m", "bench.textual_floor", *([] if repaint else ["--idle"])], _clean_env())
+    try:
+        program.wait_for("floor" if not repaint else "   29 ")
+    except BaseException:
+        program.stop()
+        raise
+    return program
+
+
 def pg_activity_version(venv: Path) -> str | None:
     binary = venv / "bin" / "pg_activity"
     if not binary.exists():
@@ -317,6 +328,17 @@ def _verdict(ok: bool | None) -> str:
     return "NOT JUDGED" if ok is None else "met" if ok else "MISSED"
 
 
+def _floor(ours: Measured, floors: list[Measured]) -> None:
+    if not floors:
+        return
+    print("  the floor under any Textual console (bench/textual_floor.py, no I/O; CPU only):")
+    for f in floors:
+        if f.problem:
+            print(f"    {f.name}: NOT MEASURED: {f.problem}")
+        else:
+            print(f"    {f.name}: CPU {_cpu(f)} of one core; rcmd-tui / it: {_ratio(ours.cpu_pct, f.cpu_pct)}")
+
+
 def _goals(ours: Measured, baselines: list[Measured]) -> str:
     assert ours.cpu_pct is not None
     cpu = [b.cpu_pct for b in baselines if b.cpu_pct is not None]
@@ -340,7 +362,8 @@ def _goals(ours: Measured, baselines: list[Measured]) -> str:
     return "\n".join(f"    {line}" for line in lines)
 
 
-def report(ours: Measured, baselines: list[Measured], window: float, clients: int, scale: int) -> None:
+def report(ours: Measured, baselines: list[Measured], floors: list[Measured], window: float, clients: int,
+           scale: int) -> None:
     print(f"monitoring a server under pgbench -c {clients} (scale {scale}) at a {REFRESH_S:g} s refresh, "
           f"{window:g} s window each, {COLUMNS}x{LINES} pty")
     print(f"  CPU: utime + stime of the tool's process tree from /proc/<pid>/stat (1/{TICK} s ticks) over the window, "
@@ -362,6 +385,7 @@ def report(ours: Measured, baselines: list[Measured], window: float, clients: in
         print(f"  {b.name} / rcmd-tui: CPU {_ratio(b.cpu_pct, ours.cpu_pct)}, "
               f"statements {_ratio(b.per_refresh, ours.per_refresh)}")
     if not ours.problem:
+        _floor(ours, floors)
         print("  goals (issue 12):")
         if not ours.refreshed_as_asked:
             print(f"    NOT JUDGED: the console's view did not refresh every {REFRESH_S:g} s in the window")
@@ -410,7 +434,16 @@ def main() -> None:
                     baselines.append(Measured(name, problem=f"pg_activity did not run: {exc}"))
                     continue
                 baselines.append(measure(name, ROLES["pg_activity"], program, admin, args.window, args.settle, counting))
-    report(ours, baselines, args.window, args.clients, args.scale)
+            floors = []
+            for repaint, label in ((False, "idle"), (True, f"repainting {30} lines every {REFRESH_S:g} s")):
+                if args.only == "pg_activity":
+                    break
+                name = f"bare Textual app, {label}"
+                try:
+                    floors.append(measure(name, "", textual_floor(repaint), admin, args.window, args.settle, False))
+                except RuntimeError as exc:
+                    floors.append(Measured(name, problem=str(exc)))
+    report(ours, baselines, floors, args.window, args.clients, args.scale)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ from textual.binding import Binding, BindingType
 from rcmd_tui.data.actions.plan import Privilege
 from rcmd_tui.data.lists.spec import Record
 from rcmd_tui.data.monitor.backend_actions import Backend, signal_backends
+from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.screens.statement_detail import StatementDetail
+from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.trends import Trends
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a backend to read the plan's privileges off
@@ -64,9 +66,9 @@ class ActivityScreen(BackendsScreen):
         yield Trends(self.services, self.spec.system, id="trends")
         yield from super().compose_body()
 
-    def _auto_tick(self) -> None:
-        super()._auto_tick()
-        self.query_one(Trends).sample()
+    def on_paged_table_page_shown(self, _event: PagedTable.PageShown) -> None:  # ListScreen's runs too
+        self.query_one(Trends).show()  # the read that brought the rows sampled the trends
 
-    def on_mount(self) -> None:  # Textual runs ListScreen's own on_mount after this one
-        self.query_one(Trends).sample()
+    def after_failure(self, error: RcmdError, group: str) -> None:
+        super().after_failure(error, group)
+        self.query_one(Trends).show()  # a failed read says so in the trends' line too

@@ -392,8 +392,10 @@ class ListScreen(StandardScreen):
             self.post_message(self.SwitchTo(self.family[number - 1]))
 
     def _auto_tick(self) -> None:
-        if not self.table.is_loading and not self._close_with_rows:
-            self.table.reread()
+        if self.table.is_loading:  # the last read is slower than the interval: the status line says it is loading
+            self.update_status()
+        elif not self._close_with_rows:
+            self.table.reread(quiet=True)  # quick, as a rule: no "loading…" flashed every interval
 
     def after_action(self, plan: Plan, result: Result) -> None:
         self.table.marked.clear()

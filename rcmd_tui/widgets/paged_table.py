@@ -186,32 +186,34 @@ class PagedTable(RowGrid):
         self.set_rows(LazyRows(self.shown_records, self._cells))
         self.placeholder = why
 
-    def reread(self) -> None:
-        """Read the rows on screen again, keeping the cursor on its row (after an action, on a timer)."""
+    def reread(self, quiet: bool = False) -> None:
+        """Read the rows on screen again, keeping the cursor on its row (after an action, on a timer).
+        ``quiet``: a live view's tick, which posts no Loading (its timer tells a read slower than the interval)."""
         if self.source is None:
             return
         if not self.window:
-            self.load("first")
+            self.load("first", quiet=quiet)
             return
         if not self.more_before:  # at the top: read it from the top, so rows added meanwhile come in
-            self.load("first", keep=self.current())
+            self.load("first", keep=self.current(), quiet=quiet)
             return
         top = min(self.scroll_offset.y, len(self.shown_records) - 1)
         anchor = self.shown_records[max(0, top)] if self.shown_records else self.window[0]
-        self.load("around", anchor=anchor, keep=self.current())
+        self.load("around", anchor=anchor, keep=self.current(), quiet=quiet)
 
     @property
     def is_loading(self) -> bool:
         return self.loading_what is not None
 
     def load(self, how: Load, moment: datetime | None = None, anchor: Record | None = None,
-             keep: Record | None = None) -> None:
+             keep: Record | None = None, quiet: bool = False) -> None:
         if self.source is None:
             return
         self.loading_what = how
         if not self.rows:
             self.placeholder = "loading…"
-        self.post_message(self.Loading(self, how))
+        if not quiet:
+            self.post_message(self.Loading(self, how))
         self._load(self.source, how, moment, anchor, keep)
 
     # A description of its own: by default Textual describes a worker by the repr of its arguments, here whole

@@ -1,17 +1,16 @@
 """Two lines of sparklines over the minutes the screen has been open: the PostgreSQL target's transactions
 per second, client connections and cache hit ratio; RCMD's Redis operations per second and memory.
 
-Painted line by line (the line API, as RowGrid): a sample repaints only a line whose text changed, and a line
-is turned into segments directly rather than through Textual's markup pipeline.
+The samples come with the activity read (data/monitor/activity.py), so the rows and the trends of a refresh
+are painted in one frame. Painted line by line (the line API, as RowGrid): a sample repaints only a line whose
+text changed, and a line is turned into segments directly rather than through Textual's markup pipeline.
 """
 
 from __future__ import annotations
 
-import asyncio
 from itertools import islice
 
 from rich.text import Text
-from textual import work
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
@@ -21,7 +20,6 @@ from rcmd_tui.data.monitor.trends import Series, samples_for, sparkline
 from rcmd_tui.text import escape_controls, human_bytes
 
 SPARK = 12
-HOLD_S = 0.05  # how long a sample may hold back the screen's repaints
 
 
 def _value(series: Series) -> str:
@@ -53,35 +51,8 @@ class Trends(Widget):
         self._lines: tuple[tuple[object, ...], tuple[Text, Text]] | None = None  # (what they show, the lines)
         self._painted: list[tuple[object, ...] | None] = [None, None]  # what each line was last painted from
 
-    def sample(self) -> None:
-        if not any(w.group == "trends" and not w.is_finished for w in self.workers):
-            self._sample()
-
-    @work(group="trends", exit_on_error=False)
-    async def _sample(self) -> None:
-        sampling = asyncio.ensure_future(self.samples.sample(self.services, self.system))
-        shown = False
-        try:
-            if self.screen is self.app.screen and self._painted[0] is not None:
-                # A refresh, sampled in the tick that reads the rows again: the repaints the rows and the status
-                # line ask for meanwhile wait for these lines (at most HOLD_S), so that it is painted once. (Not
-                # the first sample: nothing then holds back the screen's first paint.)
-                try:
-                    with self.app.batch_update():
-                        await asyncio.wait([sampling], timeout=HOLD_S)
-                        if sampling.done():
-                            self._show()
-                            shown = True
-                finally:
-                    self.app.screen.check_idle()  # what was held is painted now, on whichever screen is shown
-            await sampling  # failures are kept in the samples and shown
-        except BaseException:
-            sampling.cancel()
-            raise
-        if not shown:
-            self._show()
-
-    def _show(self) -> None:
+    def show(self) -> None:
+        """After a read of the activity, which sampled the trends too."""
         for y, text in enumerate(self.lines()):  # only a line that reads differently is painted again
             if _signature(text) != self._painted[y]:
                 self.refresh(Region(0, y, self.size.width, 1))

@@ -1,5 +1,5 @@
 """Activity: ``pg_stat_activity``, one statement per refresh, the console's own sessions marked so they can be
-left out.
+left out. The same statement brings the database's counters for the trends, and a Redis INFO goes beside it.
 
 Idle sessions and the console's own are hidden by the view's default filter (``state!=idle own=no``), which
 the screen shows like any other filter: clearing it (ctrl+l) shows everything.
@@ -7,10 +7,12 @@ the screen shows like any other filter: clearing it (ctrl+l) shows everything.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Shorthand, Snapshot
+from rcmd_tui.data.monitor.trends import watched
 
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
@@ -26,13 +28,18 @@ SELECT a.pid, a.datname, a.usename, a.application_name, host(a.client_addr) AS c
        CASE WHEN a.wait_event IS NOT NULL THEN a.wait_event_type || ':' || a.wait_event END AS wait,
        now() - a.xact_start AS xact_age, now() - a.query_start AS query_age, a.query, a.backend_start,
        a.backend_type, a.query_id, a.xact_start, a.query_start,
-       CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by
+       CASE WHEN a.wait_event_type = 'Lock' THEN pg_blocking_pids(a.pid) END AS blocked_by,
+       d.xacts AS trend_xacts, d.hits AS trend_hits, d.reads AS trend_reads
 FROM pg_stat_activity a
+LEFT JOIN (SELECT xact_commit + xact_rollback AS xacts, blks_hit AS hits, blks_read AS reads
+           FROM pg_stat_database WHERE datname = current_database()) d ON true
 WHERE a.backend_type = ANY(%s) OR a.backend_type IS NULL  -- NULL: another role's session, details withheld
 ORDER BY a.pid
 LIMIT %s
 """
 MAX_ROWS = 5000
+TREND_COLUMNS = ("trend_xacts", "trend_hits", "trend_reads")
+REDIS_WAIT_S = 0.05  # how long the rows wait for the Redis sample; a slower one shows at the next refresh
 
 
 def titled(system: str, what: str) -> str:
@@ -46,17 +53,33 @@ def one_line(query: str | None) -> str | None:
 
 
 async def read_activity(services: Services, system: str) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
+    """The sessions, and, where a screen shows the trends, a sample for them: the database's counters from the
+    same statement, Redis' from an INFO sent meanwhile (a Redis that is slow or down never holds the rows back)."""
+    trends = watched(services, system)
+    redis_sample = trends.start_redis_sample(services) if trends is not None else None
     own = services.pools.backend_pids
-    async with services.reader(system).connection() as conn:
-        cur = await conn.execute(ACTIVITY_SQL, (list(BACKEND_TYPES), MAX_ROWS + 1))
-        names = [d.name for d in cur.description or ()]
-        rows = await cur.fetchall()
+    try:
+        async with services.reader(system).connection() as conn:
+            cur = await conn.execute(ACTIVITY_SQL, (list(BACKEND_TYPES), MAX_ROWS + 1))
+            names = [d.name for d in cur.description or ()]
+            rows = await cur.fetchall()
+    except Exception as exc:
+        if trends is not None:
+            trends.pg_failed(exc)
+        raise
+    finally:
+        if redis_sample is not None:
+            await asyncio.wait([redis_sample], timeout=REDIS_WAIT_S)
     at_pid, at_query, at_blocked = names.index("pid"), names.index("query"), names.index("blocked_by")
+    at_type, kept = names.index("backend_type"), len(names) - len(TREND_COLUMNS)
     out = []
     for row in rows:
         blocked = row[at_blocked] or []
-        out.append((*row, one_line(row[at_query]), row[at_pid] in own, bool(blocked), len(blocked) or None))
-    return [*names, "query_line", "own", "waiting", "blockers"], out
+        out.append((*row[:kept], one_line(row[at_query]), row[at_pid] in own, bool(blocked), len(blocked) or None))
+    if trends is not None and rows and rows[0][kept] is not None:
+        xacts, hits, reads = (int(v or 0) for v in rows[0][kept:])
+        trends.record_pg(xacts, hits, reads, sum(1 for r in rows if r[at_type] == "client backend"))
+    return [*names[:kept], "query_line", "own", "waiting", "blockers"], out
 
 
 def activity_view(system: str) -> ListSpec:

@@ -1,19 +1,20 @@
-"""Trends over the minutes a monitoring screen has been open: counters sampled at each refresh (one statement
-and one Redis INFO), turned into rates and kept in memory, the last ``KEEP`` samples of each.
+"""Trends over the minutes a monitoring screen has been open: counters sampled at each refresh, turned into
+rates and kept in memory, the last ``KEEP`` samples of each.
 
-A sample that cannot be read is told in its line (``error``); the other source still samples.
+The PostgreSQL counters come with the activity read itself (its statement joins them in), and Redis' with
+one INFO sent beside it: sampling costs the server no statement of its own and the console no round trip of
+its own. A sample that cannot be read is told in its line (``error``); the other source still samples.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import weakref
 from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import psycopg
-import psycopg_pool
 import redis.exceptions
 
 if TYPE_CHECKING:
@@ -21,13 +22,6 @@ if TYPE_CHECKING:
 
 KEEP = 300  # at a 2 s refresh, ten minutes
 BARS = "▁▂▃▄▅▆▇█"
-
-COUNTERS_SQL = """
-SELECT xact_commit + xact_rollback, blks_hit, blks_read,
-       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')
-FROM pg_stat_database WHERE datname = current_database()
-"""
-
 
 def sparkline(values: list[float], width: int) -> str:
     """The last ``width`` values as bars scaled between their own minimum and maximum.
@@ -69,25 +63,13 @@ class Trends:
     pg_error: str | None = None
     redis_error: str | None = None
     _last: tuple[float, int, int, int] | None = None  # time, transactions, hits, reads
+    _redis_sample: asyncio.Task[None] | None = None
 
-    async def sample(self, services: Services, system: str) -> None:
-        await self._sample_pg(services, system)
-        if services.redis is not None:
-            await self._sample_redis(services)
-
-    async def _sample_pg(self, services: Services, system: str) -> None:
-        try:
-            async with services.reader(system).connection() as conn:
-                row = await (await conn.execute(COUNTERS_SQL)).fetchone()
-        except (psycopg.Error, psycopg_pool.PoolTimeout, OSError) as exc:
-            self.pg_error = _first(exc)
-            return
+    def record_pg(self, xacts: int, hits: int, reads: int, connections: int) -> None:
+        """The database's counters as the activity read saw them (and its count of client sessions)."""
         self.pg_error = None
-        if row is None:
-            return
         now = time.monotonic()
-        xacts, hits, reads, conns = (int(v or 0) for v in row)
-        self.connections.values.append(conns)
+        self.connections.values.append(connections)
         if self._last is not None:
             then, x0, h0, r0 = self._last
             if now > then and xacts >= x0:  # a stats reset makes the counters go back: skip that step
@@ -97,8 +79,21 @@ class Trends:
                     self.hit.values.append(100.0 * (hits - h0) / touched)
         self._last = (now, xacts, hits, reads)
 
-    async def _sample_redis(self, services: Services) -> None:
-        assert services.redis is not None
+    def pg_failed(self, exc: BaseException) -> None:
+        self.pg_error = _first(exc)
+
+    def start_redis_sample(self, services: Services) -> asyncio.Task[None] | None:
+        """An INFO on its way (None without Redis); one at a time, a slow Redis does not pile them up."""
+        if services.redis is None:
+            return None
+        if self._redis_sample is None or self._redis_sample.done():
+            self._redis_sample = asyncio.ensure_future(self.sample_redis(services))
+        return self._redis_sample
+
+    async def sample_redis(self, services: Services) -> None:
+        """Operations per second and memory from one INFO; a failure is kept in ``redis_error``, never raised."""
+        if services.redis is None:
+            return
         try:
             info: dict[str, Any] = await services.redis.info("stats", "memory")
         except (redis.exceptions.RedisError, OSError) as exc:
@@ -121,3 +116,8 @@ def samples_for(services: Services, system: str) -> Trends:
     """The trends of ``system`` for as long as the console runs: leaving the activity screen for locks and
     coming back keeps the minutes already sampled."""
     return _KEPT.setdefault(services, {}).setdefault(system, Trends())
+
+
+def watched(services: Services, system: str) -> Trends | None:
+    """The trends of ``system`` if a screen shows them (a report or a list without them samples nothing)."""
+    return _KEPT.get(services, {}).get(system)
