@@ -22,6 +22,7 @@ from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.screens.redis_health import RedisHealthScreen
 from rcmd_tui.screens.redis_keys import RedisKeysScreen
+from rcmd_tui.screens.sessions import RcmdSessionsScreen
 from rcmd_tui.screens.statements import StatementsScreen
 from rcmd_tui.screens.storage import StorageScreen
 from rcmd_tui.screens.users import RcmdUsersScreen
@@ -29,6 +30,7 @@ from rcmd_tui.screens.users import RcmdUsersScreen
 # Views whose screen is more than the plain list: (view, system) -> its screen.
 SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("users", "rcmd"): RcmdUsersScreen,
+    ("sessions", "rcmd"): RcmdSessionsScreen,
     ("redis", "rcmd"): RedisKeysScreen,
     ("activity", "rcmd"): ActivityScreen,
     ("activity", "ordersync"): ActivityScreen,

@@ -109,7 +109,7 @@ def test_a_failing_file_leaves_nothing_behind(fresh_db: str, monkeypatch: pytest
         with pytest.raises(MigrationError, match=r"0099_broken\.sql failed: division by zero"):
             migrate.migrate(conn, "rcmd", "public")
         assert conn.execute("SELECT to_regclass('half_done')").fetchone() == (None,)
-        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (6,)
+        assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (original("rcmd")[-1].version,)
 
 
 def test_partitions_are_created_ahead_and_functions_run(db: str) -> None:

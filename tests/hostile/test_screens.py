@@ -59,10 +59,16 @@ def _plant_rcmd(profile: Profile) -> None:
                 " VALUES (NULL, %s, %s, %s, %s, %s, 'success', %s)",
                 [payload, payload[:50], payload, Jsonb({"v": payload, payload: [payload], "all": _all()}), _all(),
                  NOW + timedelta(seconds=i)])
+            user = uuid.uuid4()
             conn.execute(
                 "INSERT INTO users (id, username, email, password_hash, role, metadata, created_at) "
                 "VALUES (%s, %s, %s, 'x', 'user', %s, %s)",
-                [uuid.uuid4(), f"h{i}{payload}"[:50], f"hostile{i}@example.com", Jsonb({"note": payload, "all": _all()}),
+                [user, f"h{i}{payload}"[:50], f"hostile{i}@example.com", Jsonb({"note": payload, "all": _all()}),
+                 NOW + timedelta(seconds=i)])
+            conn.execute(  # the token carries the payload too: only its fingerprint may ever show
+                "INSERT INTO sessions (user_id, token, ip_address, user_agent, device_info, expires_at, created_at) "
+                "VALUES (%s, %s, '10.9.9.9', %s, %s, %s, %s)",
+                [user, f"tok{i}{payload}", payload, Jsonb({"os": payload, "all": _all()}), NOW + timedelta(days=1),
                  NOW + timedelta(seconds=i)])
 
 
@@ -84,6 +90,12 @@ def _plant_ordersync(profile: Profile) -> None:
                 "VALUES (%s, 'LOGIN', %s, %s, %s, %s, 'plain:test', %s, 'plain:test', false, %s, %s)",  # actions are a set
                 [uuid.uuid4().hex, payload[:50], payload, user, payload, json.dumps({"v": payload}), _all(),
                  NOW + timedelta(seconds=i)])
+            conn.execute(
+                "INSERT INTO user_sessions (user_id, access_token_hash, ip_address_encrypted, ip_key_id, user_agent_encrypted, "
+                "ua_key_id, device_info_encrypted, device_key_id, expires_at, created_at) "
+                "VALUES (%s, %s, %s, 'plain:test', %s, 'plain:test', %s, 'plain:test', %s, %s)",
+                [user, uuid.uuid4().hex, payload, payload, json.dumps({"os": payload}), NOW + timedelta(days=1),
+                 NOW + timedelta(seconds=i)])
 
 
 def _plant_redis(profile: Profile) -> None:
@@ -104,6 +116,8 @@ VISITS: dict[str, tuple[str, ...]] = {
     "redis rcmd": ("/", *"hostile*", "enter", "enter", "D", "escape"),
     "audit ordersync": ("enter",),
     "users ordersync": ("enter",),
+    "sessions rcmd": ("R", "escape", "enter"),  # the confirmation names the user
+    "sessions ordersync": ("enter",),
     # The monitoring views: a session runs a statement that carries the payloads (see _plant_session).
     **{f"{name} {system}": keys for system in ("rcmd", "ordersync") for name, keys in (
         ("activity", ("/", *"app~hostile", "enter", "enter")), ("monitor", ("/", *"app~hostile", "enter", "K", "escape", "enter")),
@@ -117,7 +131,8 @@ NO_HOSTILE_TEXT = {f"{name} {system}" for system in ("rcmd", "ordersync")
                    for name in ("storage", "connections", "security", "slow")} | {"redis-health rcmd"}
 
 
-CONFIRMED = {"users rcmd": b"Deactivate 1 user", "redis rcmd": b"Delete Redis key", "monitor rcmd": b"Terminate 1 backend",
+CONFIRMED = {"users rcmd": b"Deactivate 1 user", "sessions rcmd": b"Revoke 1 session", "redis rcmd": b"Delete Redis key",
+             "monitor rcmd": b"Terminate 1 backend",
              "monitor ordersync": b"Terminate 1 backend"}
 # Every screen class, by how the visits above reach it, or why it shows nothing from the data.
 SCREEN_CLASSES = {
@@ -129,7 +144,8 @@ SCREEN_CLASSES = {
     "ExportScreen": "no data: the view's title and a path", "TextPrompt": "no data: a question",
     "CommandPrompt": "no data: destinations",
     "ActivityScreen": "activity and monitor", "BackendsScreen": "locks", "StatementsScreen": "statements",
-    "StorageScreen": "storage", "RedisHealthScreen": "redis-health rcmd", "StatementDetail": "enter on activity and on slow queries",
+    "StorageScreen": "storage", "RcmdSessionsScreen": "sessions rcmd", "RedisHealthScreen": "redis-health rcmd",
+    "StatementDetail": "enter on activity and on slow queries",
 }
 
 

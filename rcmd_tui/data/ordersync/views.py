@@ -64,4 +64,29 @@ ORDERSYNC_USERS = ListSpec(
     time_column="created_at",
 )
 
-VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS)
+ORDERSYNC_SESSIONS = ListSpec(
+    key="sessions", system="ordersync", source=Table("user_sessions"), title="OrderSync sessions",
+    # Token hashes are never read: they are what a stolen database would replay.
+    columns=(
+        Column("ip_address", "IP", width=15, encrypted=encrypted("user_sessions", "ip_address")),
+        Column("is_revoked", "Revoked", K.BOOL, width=7),
+        Column("expires_at", "Expires (UTC)", K.TIME, width=16),
+        Column("last_activity_at", "Last activity", K.TIME, width=16),
+        Column("user_agent", "User agent", width=24, encrypted=encrypted("user_sessions", "user_agent")),
+        Column("device_info", "Device", width=20, shown=False, encrypted=encrypted("user_sessions", "device_info")),
+        Column("created_at", "Created (UTC)", K.TIME, width=19, shown=False),
+        Column("user_id", "User id", K.UUID, width=10, shown=False),
+        Column("id", "Id", K.UUID, shown=False),
+    ),
+    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    filters=(
+        FilterField("user", "user_id", K.UUID, resolve=ORDERSYNC_USER_BY_EMAIL_HASH, prepare=email_hash,
+                    help="a user id or an e-mail address"),
+        FilterField("revoked", "is_revoked", K.BOOL),
+        FilterField("id", "id", K.UUID),
+    ),
+    shorthands=(Shorthand("status", "is_revoked", {"revoked": ("true",), "active": ("false",)}),),
+    time_column="created_at",
+)
+
+VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS, ORDERSYNC_SESSIONS)

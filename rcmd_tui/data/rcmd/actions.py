@@ -9,7 +9,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data.actions.plan import Plan, Privilege, RedisCheck, RedisStep, Statement, columns_privileges, update
+from rcmd_tui.data.actions.plan import ActionRefused, Plan, Privilege, RedisCheck, RedisStep, Statement, columns_privileges, update
 from rcmd_tui.text import bytes_text
 
 AUDIT_COLUMNS = ("user_id", "action", "resource_type", "resource_id", "details", "result")
@@ -55,6 +55,32 @@ def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Pr
         audit=audit("console.user.activate" if active else "console.user.deactivate", "users", ids, profile, {"is_active": active}),
         statements=(change,), roles=("admin",),
         typed=f"{verb.lower()} {len(ids)}" if many or not active else None,
+    )
+
+
+USER_ROLES = ("admin", "power_user", "user")  # users.check_role
+
+
+def change_role(user_id: str, username: str, shown_role: str, role: str, profile: Profile) -> Plan:
+    """Give one user another role, if their role is still the one shown. Granting admin takes typed words.
+    A role the CHECK would refuse is refused here, before anything is written."""
+    if role not in USER_ROLES:
+        raise ActionRefused(f"{role!r} is not an RCMD role", f"choose one of: {', '.join(USER_ROLES)}")
+    if role == shown_role:
+        raise ActionRefused(f"{username} is already {role}", "choose another role")
+    check = Statement(sql.SQL(
+        "SELECT count(*) = 1 AND coalesce(bool_and(role = %s), false), "
+        "coalesce(string_agg(username || ' is now ' || role || ' (shown ' || %s || ')', ', '), 'the user no longer exists') "
+        "FROM (SELECT username, role FROM users WHERE id = %s::uuid FOR UPDATE) AS t"),
+        (shown_role, shown_role, user_id), columns_privileges("users", "SELECT", ("id", "username", "role")))
+    # The shown role is matched again so the statement, read alone in the dialog, cannot change anyone else's.
+    change = update("users", {"role": sql.Placeholder(), "updated_at": sql.SQL("now()")},
+                    sql.SQL("id = %s::uuid AND role = %s"), (role, user_id, shown_role), where_columns=("id", "role"))
+    details = {"username": username, "before": {"role": shown_role}, "after": {"role": role}}
+    return Plan(
+        system="rcmd", title=f"Change the role of {username} from {shown_role} to {role}", targets=(username,), check=check,
+        audit=audit("console.user.role", "users", [user_id], profile, details), statements=(change,), roles=("admin",),
+        typed="grant admin" if role == "admin" else None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, RedisKeys, Shorthand, Table
 from rcmd_tui.data.rcmd.redis_keys import KEY_STATE, TYPES
+from rcmd_tui.data.rcmd.sessions import RCMD_SESSIONS
 
 K = Kind
 USER_BY_NAME = "SELECT id FROM users WHERE username = %s"
@@ -77,4 +78,4 @@ REDIS_KEYS = ListSpec(
     enrichers=(KEY_STATE,),
 )
 
-VIEWS = (RCMD_AUDIT, RCMD_USERS, REDIS_KEYS)
+VIEWS = (RCMD_AUDIT, RCMD_USERS, RCMD_SESSIONS, REDIS_KEYS)
