@@ -21,8 +21,9 @@ from textual.widgets import Input
 from rcmd_tui.config import Profile, check_appearance, data_dir
 from rcmd_tui.data.infra.files import create_private, private_dir
 from rcmd_tui.data.infra.services import Services
-from rcmd_tui.data.lists.catalog import Place
+from rcmd_tui.data.lists.catalog import Place, views_for
 from rcmd_tui.navigation import HOME, Destination, destination_for, destinations, list_screen
+from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.command_prompt import CommandPrompt
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.help import HelpScreen
@@ -123,6 +124,13 @@ class RcmdApp(App[int]):
                 self.pop_screen()
             return
         self.push_screen(destination.make(self.services))
+
+    def on_standard_screen_open_view(self, event: StandardScreen.OpenView) -> None:
+        spec = next((v for v in views_for(self.profile) if (v.key, v.system) == (event.view, event.system)), None)
+        if spec is None:
+            self.notify(f"No {event.view} view for {event.system} in this profile", severity="warning", timeout=4)
+            return
+        self.push_screen(list_screen(spec, event.filter_text)(self.services))
 
     def on_list_screen_switch_to(self, event: ListScreen.SwitchTo) -> None:
         self.switch_screen(list_screen(event.spec)(self.services))

@@ -20,17 +20,21 @@ from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.screens.activity import ActivityScreen, BackendsScreen
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.list_screen import ListScreen
+from rcmd_tui.screens.permissions import PermissionsScreen
 from rcmd_tui.screens.redis_health import RedisHealthScreen
 from rcmd_tui.screens.redis_keys import RedisKeysScreen
-from rcmd_tui.screens.sessions import RcmdSessionsScreen
+from rcmd_tui.screens.sessions import OrderSyncSessionsScreen, RcmdSessionsScreen
 from rcmd_tui.screens.statements import StatementsScreen
 from rcmd_tui.screens.storage import StorageScreen
-from rcmd_tui.screens.users import RcmdUsersScreen
+from rcmd_tui.screens.users import OrderSyncUsersScreen, RcmdUsersScreen
 
 # Views whose screen is more than the plain list: (view, system) -> its screen.
 SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("users", "rcmd"): RcmdUsersScreen,
+    ("users", "ordersync"): OrderSyncUsersScreen,
     ("sessions", "rcmd"): RcmdSessionsScreen,
+    ("permissions", "rcmd"): PermissionsScreen,
+    ("sessions", "ordersync"): OrderSyncSessionsScreen,
     ("redis", "rcmd"): RedisKeysScreen,
     ("activity", "rcmd"): ActivityScreen,
     ("activity", "ordersync"): ActivityScreen,
@@ -64,9 +68,9 @@ class Destination:
         return self.place.command
 
 
-def list_screen(spec: ListSpec) -> Callable[[Services], Screen[None]]:
+def list_screen(spec: ListSpec, filter_text: str | None = None) -> Callable[[Services], Screen[None]]:
     screen = SCREENS.get((spec.key, spec.system), ListScreen)
-    return lambda services: screen(services, spec)
+    return lambda services: screen(services, spec, filter_text)
 
 
 def destinations(profile: Profile) -> list[Destination]:

@@ -9,11 +9,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.worker import WorkerFailed
@@ -21,6 +22,7 @@ from textual.worker import WorkerFailed
 from rcmd_tui.app import RcmdApp, make_app
 from rcmd_tui.config import Profile
 from rcmd_tui.data.infra import launcher
+from rcmd_tui.data.infra.services import Services
 from rcmd_tui.screens.command_prompt import CommandPrompt
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.widgets.paged_table import PagedTable
@@ -133,3 +135,35 @@ def run_cli(args: list[str], env_extra: dict[str, str]) -> subprocess.CompletedP
     env.update(env_extra)
     return subprocess.run([sys.executable, "-m", "rcmd_tui", *args], capture_output=True, text=True, env=env,
                           timeout=120, check=False)
+
+
+@contextlib.contextmanager
+def login_as(profile: Profile, system: str, name: str, tier: str, grants: Sequence[str] = ()) -> Iterator[Profile]:
+    """The profile, its ``system`` target logged in as a new role ``name`` holding the console tier ``tier`` and
+    ``grants`` (``{schema}`` and ``{role}`` filled in); the role and what it owns are dropped afterwards."""
+    target = profile.rcmd if system == "rcmd" else profile.ordersync
+    assert target is not None
+    with psycopg.connect(target.dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw' IN ROLE {}").format(sql.Identifier(name), sql.Identifier(tier)))
+        for grant in grants:
+            conn.execute(sql.SQL(grant.format(schema=target.schema, role=name)))  # type: ignore[arg-type]
+    info = psycopg.conninfo.conninfo_to_dict(target.dsn)
+    info.update(user=name, password="pw")
+    logged_in = replace(target, dsn=psycopg.conninfo.make_conninfo(**info))  # type: ignore[arg-type]
+    try:
+        yield replace(profile, **{system: logged_in})
+    finally:
+        with psycopg.connect(target.dsn, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+@contextlib.asynccontextmanager
+async def opened_services(profile: Profile) -> AsyncIterator[Services]:
+    services = Services(profile)
+    await services.open()
+    try:
+        yield services
+    finally:
+        await services.close()

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
-from dataclasses import replace
-
 import psycopg
-from psycopg import sql
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import ROLES, Profile
@@ -17,7 +12,7 @@ from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.rcmd.actions import set_users_active
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.list_screen import ListScreen
-from tests.helpers import goto, open_console, settle, table_of, until_confirm
+from tests.helpers import goto, login_as, open_console, settle, table_of, until_confirm
 from tests.listdata import fill_rcmd, user_id
 
 
@@ -88,29 +83,9 @@ async def test_targets_are_rechecked_when_the_action_runs(profile: Profile) -> N
     assert audit == []  # no audit row for what did not happen
 
 
-@contextlib.contextmanager
-def _login_with(profile: Profile, name: str, grants: Sequence[str]) -> Iterator[Profile]:
-    """A profile logged in as a new role that holds rcmd_tui_oncall plus ``grants`` (on the RCMD schema)."""
-    assert profile.rcmd is not None
-    schema = profile.rcmd.schema
-    with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw' IN ROLE rcmd_tui_oncall").format(sql.Identifier(name)))
-        for grant in grants:
-            conn.execute(sql.SQL(grant.format(schema=schema, role=name)))  # type: ignore[arg-type]
-    info = psycopg.conninfo.conninfo_to_dict(profile.rcmd.dsn)
-    info.update(user=name, password="pw")
-    try:
-        yield replace(profile, rcmd=replace(profile.rcmd, dsn=psycopg.conninfo.make_conninfo(**info)))  # type: ignore[arg-type]
-    finally:
-        with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
-
-
 async def test_without_the_audit_insert_the_action_does_not_happen(profile: Profile) -> None:
     fill_rcmd(profile)
-    with _login_with(profile, "rcmd_tui_test_noaudit",
+    with login_as(profile, "rcmd", "rcmd_tui_test_noaudit", "rcmd_tui_oncall",
                      ["GRANT UPDATE (is_active, updated_at) ON {schema}.users TO {role}"]) as weak:
         services = Services(weak)
         await services.open()
@@ -140,7 +115,7 @@ async def test_the_privileges_checked_are_the_columns_the_statement_writes(profi
                                           ("is_active, updated_at", audit_grants[:1], False),  # the id's sequence
                                           ("is_active, updated_at", audit_grants, True)):
         grants = [f"GRANT UPDATE ({columns}) ON {{schema}}.users TO {{role}}", *audit_grant]
-        with _login_with(profile, "rcmd_tui_test_columns", grants) as narrow:
+        with login_as(profile, "rcmd", "rcmd_tui_test_columns", "rcmd_tui_oncall", grants) as narrow:
             services = Services(narrow)
             await services.open()
             try:

@@ -150,3 +150,28 @@ async def test_live_incidents_show_on_the_activity_locks_slow_security_and_redis
                 break
             time.sleep(0.05)
         assert left == (0,)
+
+
+async def test_a_drifting_session_shows_as_its_kind_of_mismatch(seeded: Profile) -> None:
+    from rcmd_tui.data.lists.engine import open_source
+    from rcmd_tui.data.lists.filters import compile_filter
+    from rcmd_tui.data.rcmd.sessions import RCMD_SESSIONS
+
+    simulator = Simulator(seeded, pace=Pace(job_tick=60, order_tick=60, first=(0.1, 0.2), drift_every=(0.1, 0.2)))
+    simulator.start()
+    try:
+        deadline = time.monotonic() + 20
+        while len({kind for kind, _ in simulator.drifts}) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        simulator.stop()
+    assert simulator.errors == [] and simulator.drifts
+    services = Services(seeded)
+    await services.open()
+    try:
+        for kind, session_id in simulator.drifts[-2:]:
+            source = open_source(RCMD_SESSIONS, services, flt=compile_filter(RCMD_SESSIONS, f"id={session_id}"))
+            records = (await source.first()).records
+            assert records and kind in str(records[0].get("mismatch") or "").split(), (kind, records[0].as_dict())
+    finally:
+        await services.close()

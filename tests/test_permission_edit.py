@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
 import psycopg
 import pytest
 import redis
-from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from rcmd_tui.config import ROLES, Profile
@@ -32,6 +29,7 @@ from rcmd_tui.data.rcmd.permission_edit import (
     validate_edit,
     validate_form,
 )
+from tests.helpers import login_as, opened_services
 from tests.listdata import fill_rcmd, user_id
 
 PERMISSION_ID = "00000000-0000-4000-9000-000000000001"
@@ -71,16 +69,6 @@ def _audit(profile: Profile) -> list[tuple[str, str, str, dict[str, Any]]]:
             "SELECT action, resource_type, resource_id, details FROM audit_logs WHERE action LIKE 'console.permission.%' ORDER BY id")]
 
 
-@contextlib.asynccontextmanager
-async def _services(profile: Profile) -> AsyncIterator[Services]:
-    services = Services(profile)
-    await services.open()
-    try:
-        yield services
-    finally:
-        await services.close()
-
-
 async def _shown(services: Services) -> PermissionRow:
     row = await read_permission(services.primary("rcmd"), PERMISSION_ID)
     assert row is not None
@@ -93,7 +81,7 @@ NEW_RULES = [{"path": "/public/*", "allow": ["read", "write"]},
 
 async def test_an_edit_changes_the_row_writes_one_audit_row_with_before_and_after_and_clears_the_cache(profile: Profile) -> None:
     client = _with_alice_on_gdrive(profile)
-    async with _services(profile) as services:
+    async with opened_services(profile) as services:
         shown = await _shown(services)
         assert (shown.username, shown.permissions, shown.path_rules, shown.is_active) == ("alice", ("read",), SEED_RULES, True)
         plan = update_permission(shown, validate_edit(["read", "write"], NEW_RULES, True).require(), profile)
@@ -130,7 +118,7 @@ async def test_a_constraint_violation_is_a_message_naming_the_field_and_nothing_
     with pytest.raises(InvalidPermissions) as refused:
         checked.require()
     assert "execute" in refused.value.message and "nothing was written" in refused.value.hint
-    async with _services(profile) as services:
+    async with opened_services(profile) as services:
         shown = await _shown(services)
         smuggled = PermissionEdit(("read", "execute"), (), True)  # type: ignore[arg-type]  # built without validate_edit
         with pytest.raises(InvalidPermissions, match="execute"):
@@ -169,7 +157,7 @@ def test_the_form_reports_json_it_cannot_read_and_accepts_what_it_can() -> None:
 
 async def test_a_row_changed_by_someone_else_after_it_was_shown_is_refused_and_their_change_kept(profile: Profile) -> None:
     client = _with_alice_on_gdrive(profile)
-    async with _services(profile) as services:
+    async with opened_services(profile) as services:
         shown = await _shown(services)
         plan = update_permission(shown, validate_edit(["read", "write", "delete"], [], True).require(), profile)
         theirs = [{"path": "/private/*", "allow": ["read"], "deny": ["write", "delete"]}]
@@ -190,7 +178,7 @@ async def test_a_row_changed_by_someone_else_after_it_was_shown_is_refused_and_t
 
 async def test_a_row_with_null_rules_and_null_active_can_be_shown_and_edited(profile: Profile) -> None:
     _with_alice_on_gdrive(profile, path_rules=None, is_active=None)
-    async with _services(profile) as services:
+    async with opened_services(profile) as services:
         shown = await _shown(services)
         assert shown.path_rules is None and shown.is_active is None
         assert diff_lines(shown, validate_edit(["read"], [], True).require())[1] == "active: unset → yes"
@@ -205,7 +193,7 @@ async def test_creating_a_row_inserts_it_audits_it_and_clears_a_cached_absence(p
     client.set(bob_dropbox, "[]", ex=600)  # the service remembered that bob had nothing there
     edit = validate_edit(["read"], [{"path": "/shared", "allow": ["write"]}], True).require()
     plan = create_permission(user_id(1), "bob", "dropbox", edit, profile)
-    async with _services(profile) as services:
+    async with opened_services(profile) as services:
         result = await actions.run(services, plan)
     assert result.changed == 1 and plan.outcome(result.changed) == "1 row created"
     [(action, _type, resource_id, details)] = _audit(profile)
@@ -220,7 +208,7 @@ async def test_creating_a_row_inserts_it_audits_it_and_clears_a_cached_absence(p
 async def test_a_second_row_for_the_same_user_and_remote_is_refused_clearly(profile: Profile) -> None:
     client = _with_alice_on_gdrive(profile)
     edit = validate_edit(["read", "write"], [], True).require()
-    async with _services(profile) as services:
+    async with opened_services(profile) as services:
         with pytest.raises(TargetChanged) as refused:
             await actions.run(services, create_permission(user_id(0), "alice", "gdrive", edit, profile))
         assert "alice already has a permissions row for gdrive; edit that row instead" in refused.value.message
@@ -266,33 +254,15 @@ def test_the_diff_shows_each_change_in_place_and_what_stayed() -> None:
     assert diff_lines(None, same)[:2] == ["permissions: read", "active: yes"]
 
 
-@contextlib.contextmanager
-def _login_in(profile: Profile, tier: str) -> Iterator[Profile]:
-    """The profile, logged in as a new role that holds only the console tier ``tier``."""
-    assert profile.rcmd is not None
-    name = f"rcmd_tui_test_{tier}"
-    with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw' IN ROLE {}").format(sql.Identifier(name), sql.Identifier(tier)))
-    info = psycopg.conninfo.conninfo_to_dict(profile.rcmd.dsn)
-    info.update(user=name, password="pw")
-    try:
-        yield replace(profile, rcmd=replace(profile.rcmd, dsn=psycopg.conninfo.make_conninfo(**info)))  # type: ignore[arg-type]
-    finally:
-        with psycopg.connect(profile.rcmd.dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
-
-
 async def test_the_admin_tier_may_edit_and_create_and_the_oncall_tier_is_not_offered_either(profile: Profile) -> None:
     _with_alice_on_gdrive(profile)
     edit = validate_edit(["read"], [], True).require()
-    with _login_in(profile, "rcmd_tui_oncall") as oncall:
-        async with _services(oncall) as services:
+    with login_as(profile, "rcmd", "rcmd_tui_test_rcmd_tui_oncall", "rcmd_tui_oncall") as oncall:
+        async with opened_services(oncall) as services:
             plans = (update_permission(await _shown(services), edit, oncall), create_permission(user_id(2), "carol", "s3", edit, oncall))
             assert [await actions.action_is_offered(services, "rcmd", ROLES, p.privileges) for p in plans] == [False, False]
-    with _login_in(profile, "rcmd_tui_admin") as admin:
-        async with _services(admin) as services:
+    with login_as(profile, "rcmd", "rcmd_tui_test_rcmd_tui_admin", "rcmd_tui_admin") as admin:
+        async with opened_services(admin) as services:
             plans = (update_permission(await _shown(services), edit, admin), create_permission(user_id(2), "carol", "s3", edit, admin))
             for plan in plans:
                 assert await actions.action_is_offered(services, "rcmd", ROLES, plan.privileges)

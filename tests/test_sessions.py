@@ -157,3 +157,20 @@ async def test_revoke_from_the_screen_asks_then_changes_both_stores(profile: Pro
         await c.press("enter")
         await c.settle()
     assert _row(profile, 1) == (False,) and redis_client.exists(session_key(sid(1))) == 0
+
+
+async def test_an_ordersync_session_is_revoked_once_and_twice_is_harmless(services: Services, profile: Profile) -> None:
+    from rcmd_tui.data.ordersync.session_actions import revoke_sessions as revoke_ordersync
+    from tests.listdata import fill_ordersync_user
+
+    fill_ordersync_user(profile)
+    assert profile.ordersync is not None
+    with psycopg.connect(profile.ordersync.dsn, options=f"-c search_path={profile.ordersync.schema}", autocommit=True) as conn:
+        conn.execute("INSERT INTO user_sessions (id, user_id, access_token_hash, ip_address_encrypted, ip_key_id, expires_at) "
+                     "VALUES (%s, %s, 'h', '10.0.0.1', 'plain:test', now() + interval '1 day')", [sid(1), user_id(9)])
+        for _ in range(2):
+            await actions.run(services, revoke_ordersync([(sid(1), False)], profile))
+            assert conn.execute("SELECT is_revoked FROM user_sessions").fetchone() == (True,)
+        audit = conn.execute("SELECT action, resource_id, new_value_encrypted::jsonb->>'action' FROM audit_logs "
+                             "WHERE resource_type = 'user_sessions'").fetchall()
+    assert audit == [("CONSOLE_ACTION", sid(1), "console.session.revoke")] * 2

@@ -4,17 +4,15 @@ row with the values before and after; a row changed since it was shown is refuse
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import dict_row
 
 from rcmd_tui.config import ROLES, Profile, Timeouts
@@ -23,6 +21,7 @@ from rcmd_tui.data.actions.plan import ActionRefused, Plan, TargetChanged
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.ordersync.user_actions import ShownUser, reactivate, reset_two_factor, shown_user, suspend, unlock
 from rcmd_tui.data.rcmd.actions import change_role
+from tests.helpers import login_as, opened_services
 from tests.listdata import T0, user_id
 
 USER = user_id(7)
@@ -215,7 +214,7 @@ async def test_a_change_racing_the_action_holds_it_off_and_is_never_overwritten(
     lock_timeout; once their change commits, the re-check sees the new version and refuses."""
     _add_user(profile)
     user = await shown()
-    async with _opened(replace(profile, timeouts=Timeouts(lock_ms=200))) as impatient:
+    async with opened_services(replace(profile, timeouts=Timeouts(lock_ms=200))) as impatient:
         with _ordersync(profile) as other, other.transaction():
             other.execute("UPDATE users SET status = 'DELETED', version = version + 1 WHERE id = %s", [USER])
             with pytest.raises(ActionRefused, match="locked by another session"):
@@ -277,39 +276,12 @@ def test_the_privileges_are_read_off_the_statements(profile: Profile) -> None:
     assert {p.column for p in role if p.table == "users" and p.privilege == "UPDATE"} == {"role", "updated_at"}
 
 
-@contextlib.contextmanager
-def _as_console_admin(profile: Profile) -> Iterator[Profile]:
-    """A profile whose OrderSync target logs in as a new role holding rcmd_tui_admin and nothing else."""
-    assert profile.ordersync is not None
-    name = f"rcmd_tui_test_admin_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(profile.ordersync.dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'pw' IN ROLE rcmd_tui_admin").format(sql.Identifier(name)))
-    info = psycopg.conninfo.conninfo_to_dict(profile.ordersync.dsn)
-    info.update(user=name, password="pw")
-    try:
-        yield replace(profile, ordersync=replace(profile.ordersync, dsn=psycopg.conninfo.make_conninfo(**info)))  # type: ignore[arg-type]
-    finally:
-        with psycopg.connect(profile.ordersync.dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
-
-
-@contextlib.asynccontextmanager
-async def _opened(profile: Profile) -> AsyncIterator[Services]:
-    services = Services(profile)
-    await services.open()
-    try:
-        yield services
-    finally:
-        await services.close()
-
-
 async def test_the_console_admin_role_is_offered_unlock_suspend_and_reactivate_and_the_database_runs_them(
         services: Services, profile: Profile, shown: Shown) -> None:
     _add_user(profile, failed=7)
     user = await shown()
-    with _as_console_admin(profile) as admin:
-        async with _opened(admin) as as_admin:
+    with login_as(profile, "ordersync", f"rcmd_tui_test_admin_{uuid.uuid4().hex[:6]}", "rcmd_tui_admin") as admin:
+        async with opened_services(admin) as as_admin:
             for plan in (unlock(user, admin), suspend(user, admin), reactivate(replace(user, status="SUSPENDED"), admin)):
                 assert await actions.action_is_offered(as_admin, "ordersync", ROLES, plan.privileges), plan.title
             assert not await actions.action_is_offered(as_admin, "ordersync", ("support", "oncall"), unlock(user, admin).privileges)

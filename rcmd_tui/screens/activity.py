@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 
 from rcmd_tui.data.actions.plan import Privilege
-from rcmd_tui.data.lists.spec import Record
 from rcmd_tui.data.monitor.backend_actions import Backend, signal_backends
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.list_screen import ListScreen
@@ -35,11 +34,6 @@ class BackendsScreen(ListScreen):
 
     def privileges_needed(self) -> tuple[Privilege, ...]:
         return signal_backends(self.spec.system, [Backend(0, _EPOCH)], True, self.services.profile).privileges
-
-    def targets(self) -> list[Record]:
-        marked = self.table.marked_records()
-        current = self.table.current()
-        return marked or ([current] if current is not None else [])
 
     def action_signal(self, terminate: bool) -> None:
         if self.refuse("Terminate" if terminate else "Cancel"):

@@ -15,11 +15,13 @@ says so), runs it with the one runner, reports the result and calls :meth:`after
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
@@ -30,6 +32,7 @@ from rcmd_tui.data.infra.failures import describe
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.confirm import ConfirmScreen
+from rcmd_tui.text import escape_controls
 from rcmd_tui.widgets.error_panel import ErrorPanel
 from rcmd_tui.widgets.key_footer import KeyFooter
 from rcmd_tui.widgets.status_header import StatusHeader
@@ -54,6 +57,14 @@ class StandardScreen(Screen[None]):
         super().__init__()
         self.services = services
         self.actions_offered = False
+
+    @dataclass
+    class OpenView(Message):
+        """Open another view, filtered (a user's detail leads to their sessions); the app finds its screen."""
+
+        view: str
+        system: str
+        filter_text: str
 
     # -- what a screen says about itself ----------------------------------------------------------------
 
@@ -138,7 +149,8 @@ class StandardScreen(Screen[None]):
         statements = await actions.render(self.services, plan)
         where = self.services.where(plan.system)
         how = f"On {plan.system} ({where}), lock_timeout {self.services.profile.timeouts.lock_ms} ms: {plan.how}."
-        confirmed = await self.app.push_screen_wait(ConfirmScreen(plan.title, plan.targets, statements, how, plan.typed))
+        shown = (["The change:\n" + "\n".join(plan.preview)] if plan.preview else []) + statements
+        confirmed = await self.app.push_screen_wait(ConfirmScreen(plan.title, plan.targets, shown, how, plan.typed))
         if not confirmed:
             self.notify("Cancelled; nothing was changed", timeout=2)
             return
@@ -146,11 +158,11 @@ class StandardScreen(Screen[None]):
             result = await actions.run(self.services, plan)
         except RcmdError as error:  # refused or changed: told here and as a toast, the screen stays as it is
             self.show_error(error)
-            self.notify(error.message, title=error.title, severity="error", markup=False)
+            self.notify(escape_controls(error.message), title=error.title, severity="error", markup=False)
             return
         self.clear_error()
         changed = f", {plan.outcome(result.changed)}" if plan.statements else ""
-        self.notify(f"{plan.title}: done{changed} (audited)", timeout=4, markup=False)
+        self.notify(escape_controls(f"{plan.title}: done{changed} (audited)"), timeout=4, markup=False)
         self.after_action(plan, result)
 
     def after_action(self, plan: Plan, result: actions.Result) -> None:

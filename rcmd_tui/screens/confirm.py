@@ -51,7 +51,8 @@ class ConfirmScreen(ModalScreen[bool]):
         targets = ", ".join(self.targets[:SHOWN_TARGETS]) + (f" and {len(self.targets) - SHOWN_TARGETS} more"
                                                              if len(self.targets) > SHOWN_TARGETS else "")
         with Vertical():
-            yield Static(Text.assemble((self.title_text, "bold"), *((" — ", inert(targets)) if targets else ())))
+            # The title may name what it acts on (a username, a remote), as stored: inert like the targets.
+            yield Static(Text.assemble(inert(self.title_text, "bold", limit=200), *((" — ", inert(targets)) if targets else ())))
             yield Static(inert(self.how, limit=500))
             # The answer before what will run: however long the statements, the box stays on screen at 80x24.
             if self.typed:

@@ -15,7 +15,7 @@ from textual.widgets.tree import TreeNode
 
 from rcmd_tui.data.crypto.decrypt import Failure, Plain
 from rcmd_tui.data.infra.services import Services
-from rcmd_tui.data.lists.spec import Column, Kind, ListSpec, Record
+from rcmd_tui.data.lists.spec import Column, Kind, Lead, ListSpec, Record
 from rcmd_tui.data.ordersync.reveal import reveal
 from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.text_prompt import TextPrompt
@@ -89,6 +89,10 @@ class DetailScreen(StandardScreen):
         Binding("v", "reveal", "Reveal", id="detail.reveal", tooltip="Show encrypted fields in full (asks why; audited)"),
         Binding("y", "copy", "Copy", id="detail.copy", tooltip="Copy the highlighted value (masked stays masked)"),
         Binding("E", "expand_all", "Expand all", id="detail.expand", tooltip="Unfold every JSON node"),
+        # Leads: each shown only where the view has it (ListSpec.leads), opening that list filtered to this row.
+        *(Binding(key, f"lead('{name}')", label, id=f"detail.lead.{name}", tooltip=f"This row's {label.lower()}, as a list")
+          for key, name, label in (("s", "sessions", "Sessions"), ("p", "permissions", "Permissions"),
+                                   ("l", "logins", "Login attempts"), ("a", "audit", "Audit trail"))),
     ]
 
     def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
@@ -169,6 +173,8 @@ class DetailScreen(StandardScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
             return self.encrypted
+        if action == "lead":
+            return self._lead(str(parameters[0])) is not None
         return super().check_action(action, parameters)
 
     def action_copy(self) -> None:
@@ -179,6 +185,19 @@ class DetailScreen(StandardScreen):
             text = escape_controls(str(node.data), limit=1_000_000)
             self.app.copy_to_clipboard(text)
             self.notify(f"Copied ({len(text)} characters)", timeout=2)
+
+    def _lead(self, name: str) -> Lead | None:
+        return next((lead for lead in self.spec.leads if lead.name == name), None)
+
+    def action_lead(self, name: str) -> None:
+        lead = self._lead(name)
+        if lead is None:
+            return
+        text = lead.filter_for(self.record)
+        if text is None:
+            self.notify(f"This row has nothing to find its {name} by", timeout=3)
+            return
+        self.post_message(self.OpenView(lead.view, lead.system or self.spec.system, text))
 
     def action_expand_all(self) -> None:
         self.query_one(JsonTree).root.expand_all()

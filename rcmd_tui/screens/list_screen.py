@@ -75,11 +75,12 @@ class ListScreen(StandardScreen):
     AUTO_FOCUS = "#list-table"
     DETAIL: ClassVar[type[DetailScreen]] = DetailScreen  # what Enter opens on a row
 
-    def __init__(self, services: Services, spec: ListSpec) -> None:
+    def __init__(self, services: Services, spec: ListSpec, filter_text: str | None = None) -> None:
         super().__init__(services)
         self.spec = spec
         self.ordering: Ordering = spec.ordering()
-        self.filter: Filter = compile_filter(spec, spec.default_filter) if spec.default_filter else NO_FILTER
+        text = spec.default_filter if filter_text is None else filter_text  # ours (a lead's), so it compiles
+        self.filter: Filter = compile_filter(spec, text) if text else NO_FILTER
         self.estimate: Estimate | None = None
         self.count_pending = False
         self.count_failed = False
@@ -315,6 +316,12 @@ class ListScreen(StandardScreen):
 
     def open_detail(self, record: Record) -> None:
         self.app.push_screen(self.DETAIL(self.services, self.spec, record, self.table))
+
+    def targets(self) -> list[Record]:
+        """What an action acts on: the marked rows, or else the one under the cursor."""
+        marked = self.table.marked_records()
+        current = self.table.current()
+        return marked or ([current] if current is not None else [])
 
     def action_details(self) -> None:
         record = self.table.current()

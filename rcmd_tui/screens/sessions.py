@@ -1,5 +1,6 @@
-"""RCMD sessions (`:sessions`): the rows with their Redis state beside them; revoke one or the marked ones,
-revoke every session of a user, and clean up the rows whose two stores disagree, one kind at a time."""
+"""Sessions (`:sessions`). RCMD: the rows with their Redis state beside them; revoke one or the marked ones,
+revoke every session of a user, and clean up the rows whose two stores disagree, one kind at a time.
+OrderSync: revoke one or the marked ones."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from textual.binding import Binding, BindingType
 
 from rcmd_tui.data.actions.plan import Privilege
 from rcmd_tui.data.lists.spec import Record
+from rcmd_tui.data.ordersync import session_actions as ordersync_sessions
 from rcmd_tui.data.rcmd.session_actions import Session, clean_mismatches, revoke_sessions, revoke_user_sessions
 from rcmd_tui.data.rcmd.sessions import MISMATCHES, user_set_key
 from rcmd_tui.errors import RcmdError
@@ -42,11 +44,6 @@ class RcmdSessionsScreen(ListScreen):
 
     def privileges_needed(self) -> tuple[Privilege, ...]:
         return revoke_sessions([_ANY], self.services.profile).privileges
-
-    def targets(self) -> list[Record]:
-        marked = self.table.marked_records()
-        current = self.table.current()
-        return marked or ([current] if current is not None else [])
 
     def action_revoke(self) -> None:
         if self.refuse("Revoke"):
@@ -99,3 +96,27 @@ class RcmdSessionsScreen(ListScreen):
             self.propose(clean_mismatches(kind, chosen, self.services.profile))
 
         bar.ask("Clean up which mismatch", kinds, go)
+
+
+class OrderSyncSessionsScreen(ListScreen):
+    GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"revoke"})
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("R", "revoke", "Revoke", id="os_sessions.revoke",
+                tooltip="Revoke the marked sessions (or this one); asks first, audited"),
+    ]
+
+    @property
+    def action_system(self) -> str:
+        return "ordersync"
+
+    def privileges_needed(self) -> tuple[Privilege, ...]:
+        return ordersync_sessions.revoke_sessions([(_ANY.id, False)], self.services.profile).privileges
+
+    def action_revoke(self) -> None:
+        if self.refuse("Revoke"):
+            return
+        chosen = [(str(r.get("id")), r.get("is_revoked")) for r in self.targets()]
+        if not chosen:
+            self.notify("No session here to revoke", timeout=3)
+            return
+        self.propose(ordersync_sessions.revoke_sessions(chosen, self.services.profile))

@@ -70,6 +70,11 @@ def _plant_rcmd(profile: Profile) -> None:
                 "VALUES (%s, %s, '10.9.9.9', %s, %s, %s, %s)",
                 [user, f"tok{i}{payload}", payload, Jsonb({"os": payload, "all": _all()}), NOW + timedelta(days=1),
                  NOW + timedelta(seconds=i)])
+            conn.execute(  # valid rules whose globs carry the payload, so the editor gets as far as its confirmation
+                "INSERT INTO permissions (user_id, remote_id, permissions, path_rules, updated_at) VALUES (%s, %s, '{read}', %s, %s)",
+                [user, f"hostile{i}{payload}"[:100], Jsonb([{"path": f"/{payload}/*", "allow": ["read"], "deny": ["delete"]},
+                                                            {"path": "/" + _all().replace("/", "|"), "allow": ["write"]}]),
+                 NOW + timedelta(seconds=i)])
 
 
 def _plant_ordersync(profile: Profile) -> None:
@@ -96,6 +101,10 @@ def _plant_ordersync(profile: Profile) -> None:
                 "VALUES (%s, %s, %s, 'plain:test', %s, 'plain:test', %s, 'plain:test', %s, %s)",
                 [user, uuid.uuid4().hex, payload, payload, json.dumps({"os": payload}), NOW + timedelta(days=1),
                  NOW + timedelta(seconds=i)])
+            conn.execute(
+                "INSERT INTO login_attempts (email_hash, ip_address_encrypted, ip_key_id, user_agent_encrypted, ua_key_id, "
+                "success, failure_reason, created_at) VALUES (%s, %s, 'plain:test', %s, 'plain:test', false, %s, %s)",
+                [payload, payload, payload, payload[:50], NOW + timedelta(seconds=i)])
 
 
 def _plant_redis(profile: Profile) -> None:
@@ -117,7 +126,12 @@ VISITS: dict[str, tuple[str, ...]] = {
     "audit ordersync": ("enter",),
     "users ordersync": ("enter",),
     "sessions rcmd": ("R", "escape", "enter"),  # the confirmation names the user
+    # the editor (confirmed up to its dialog: the diff and the title name the rules, the user and the remote), the access
+    # check (its answer names the deciding rule's glob), then the detail's rules table
+    "permissions rcmd": ("/", *"remote~hostile", "enter", "E", "down", "ctrl+u", *"no", "enter", "escape",
+                         "A", *"/x", "enter", *"read", "enter", "escape", "enter"),
     "sessions ordersync": ("enter",),
+    "logins ordersync": ("enter",),
     # The monitoring views: a session runs a statement that carries the payloads (see _plant_session).
     **{f"{name} {system}": keys for system in ("rcmd", "ordersync") for name, keys in (
         ("activity", ("/", *"app~hostile", "enter", "enter")), ("monitor", ("/", *"app~hostile", "enter", "K", "escape", "enter")),
@@ -132,6 +146,7 @@ NO_HOSTILE_TEXT = {f"{name} {system}" for system in ("rcmd", "ordersync")
 
 
 CONFIRMED = {"users rcmd": b"Deactivate 1 user", "sessions rcmd": b"Revoke 1 session", "redis rcmd": b"Delete Redis key",
+             "permissions rcmd": b"Edit permissions of",
              "monitor rcmd": b"Terminate 1 backend",
              "monitor ordersync": b"Terminate 1 backend"}
 # Every screen class, by how the visits above reach it, or why it shows nothing from the data.
@@ -144,8 +159,11 @@ SCREEN_CLASSES = {
     "ExportScreen": "no data: the view's title and a path", "TextPrompt": "no data: a question",
     "CommandPrompt": "no data: destinations",
     "ActivityScreen": "activity and monitor", "BackendsScreen": "locks", "StatementsScreen": "statements",
-    "StorageScreen": "storage", "RcmdSessionsScreen": "sessions rcmd", "RedisHealthScreen": "redis-health rcmd",
+    "StorageScreen": "storage", "RcmdSessionsScreen": "sessions rcmd",
+    "OrderSyncUsersScreen": "users ordersync", "OrderSyncSessionsScreen": "sessions ordersync", "RedisHealthScreen": "redis-health rcmd",
     "StatementDetail": "enter on activity and on slow queries",
+    "PermissionsScreen": "permissions rcmd", "PermissionDetail": "enter on permissions rcmd",
+    "PermissionForm": "E on permissions rcmd", "AccessCheck": "A on permissions rcmd",
 }
 
 

@@ -114,6 +114,7 @@ class Plan:
     # the signalled backend holds. So they are sent first and the audit row follows, in the same transaction.
     audit_after: bool = False
     changes: str = "row changed"  # what one unit of the result is, for "done, 2 rows changed" ("backend signalled")
+    preview: tuple[str, ...] = ()  # the change in words (a diff), shown above the statements that make it
 
     def outcome(self, count: int) -> str:
         noun, _, verb = self.changes.partition(" ")

@@ -7,7 +7,10 @@ something for the monitoring screens to show, the first of each starting within 
 - idle-in-transaction sessions (application_name ``rcmd-tui-live-idle``) left open for tens of seconds;
 - a failed-login burst from one IP: OrderSync ``login_attempts`` (five or more for one ``email_hash``) and
   ``LOGIN`` audit rows for more than ten accounts, the IP sealed as the seeder seals it, and RCMD's Redis
-  ``rate:login:{ip}`` counter (INCR, TTL 300) past the five the Redis health view calls blocked.
+  ``rate:login:{ip}`` counter (INCR, TTL 300) past the five the Redis health view calls blocked;
+- a session whose two stores drift apart, one of the four kinds the sessions list shows (``redis-only``: a
+  logout that made the row inactive but never reached Redis; ``pg-only``: a key lost, as to an eviction;
+  ``ttl``: a key that lost its expiry; ``member-no-key``: a logout that removed the key, not the set member).
 
 Runs in daemon threads with its own connections (application_name ``rcmd-tui-live``, ``-live-idle`` for the
 idle transactions); errors are kept in ``errors``, never raised; ``stop()`` ends it within a second or so (it
@@ -69,6 +72,7 @@ class Pace:
     burst_tick: tuple[float, float] = (0.2, 0.6)  # between one failed login and the next
     burst_victim: tuple[int, int] = (6, 9)  # failures on the one account the IP keeps trying
     burst_accounts: tuple[int, int] = (12, 15)  # distinct accounts it tries, the victim included (> 10)
+    drift_every: tuple[float, float] = (60.0, 120.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +98,11 @@ class Simulator:
         self._running_lock = threading.Lock()
         self.errors: list[str] = []
         self.bursts: list[Burst] = []
+        self.drifts: list[tuple[str, str]] = []  # (kind, session id) of each session made to drift
 
     def start(self) -> None:
         for target in (self._jobs, self._orders, self._slow_queries, self._lock_waits, self._idle_transactions,
-                       self._login_bursts):
+                       self._login_bursts, self._session_drift):
             thread = threading.Thread(target=self._guard, args=(target,), daemon=True, name=target.__name__)
             thread.start()
             self._threads.append(thread)
@@ -328,6 +333,39 @@ class Simulator:
                     if ttl == -1:  # new (or left without a TTL): the window starts now
                         client.expire(rate_key, RATE_LOGIN_TTL_S)
         self.bursts.append(Burst(ip, str(victim[1]), tries.count(victim), len(tries), len(accounts)))
+
+    def _session_drift(self) -> None:
+        """One live session's PostgreSQL row and Redis keys stop agreeing, in one of the four ways."""
+        profile = self.profile
+        if profile.rcmd is None or profile.rcmd_redis_url is None:
+            self._stop.wait(3600)
+            return
+        if self._pause("drift", self.pace.drift_every):
+            return
+        kind = self.rng.choice(("redis-only", "pg-only", "ttl", "member-no-key"))
+        client = connections.sync_redis(profile.rcmd_redis_url, profile.timeouts)
+        try:
+            with connections.connect("rcmd", profile.rcmd, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as conn:
+                conn.autocommit = True
+                row = conn.execute("SELECT id::text, user_id::text FROM sessions WHERE is_active AND expires_at > now() "
+                                   "ORDER BY random() LIMIT 1").fetchone()
+                if row is None:
+                    return
+                session_id, user_id = row
+                key = f"session:{session_id}"
+                if kind in ("redis-only", "member-no-key"):
+                    conn.execute("UPDATE sessions SET is_active = false WHERE id = %s", [session_id])
+                if kind in ("pg-only", "member-no-key"):
+                    client.delete(key)
+                if kind == "pg-only":  # gone from Redis altogether
+                    client.srem(f"user:sessions:{user_id}", session_id)
+                if kind == "member-no-key":
+                    client.sadd(f"user:sessions:{user_id}", session_id)
+                if kind == "ttl":
+                    client.persist(key)
+        finally:
+            client.close()
+        self.drifts.append((kind, session_id))
 
     def _failed_login(self, conn: Conn, sealer: ordersync_seed.Sealer, ip: str, user_id: object, digest: str) -> None:
         """A failed login as OrderSync records one: the attempt, and its audit row, each IP sealed for its row."""

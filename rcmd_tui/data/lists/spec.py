@@ -9,6 +9,7 @@ state), and :mod:`rcmd_tui.data.lists.export` streams it. Nothing here knows abo
 
 from __future__ import annotations
 
+import string
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -140,6 +141,36 @@ Source = Table | Snapshot | RedisKeys
 
 
 @dataclass(frozen=True, slots=True)
+class Lead:
+    """From a row's detail to another view, filtered to what concerns that row (a user's sessions, audit …).
+
+    ``filter`` is a filter text with ``{field}`` places filled from the row, e.g. ``user={id}``."""
+
+    name: str  # what the detail's key is called: sessions, permissions, logins, audit
+    view: str
+    filter: str
+    system: str | None = None  # default: the row's own system
+
+    def filter_for(self, record: Record) -> str | None:
+        """The filter for ``record``, or None when a field it needs is empty.
+
+        >>> Lead("audit", "audit", "user={id}").filter_for(Record(("u1",), ("id",), ()))
+        'user=u1'
+        """
+        values = {}
+        for name in _places(self.filter):
+            value = record.get(name)
+            if value is None or value == "":
+                return None
+            values[name] = str(value)
+        return self.filter.format(**values)
+
+
+def _places(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+@dataclass(frozen=True, slots=True)
 class ListSpec:
     key: str  # what the `:` prompt and `rcmd-tui report` call it, e.g. "audit"
     system: str  # rcmd or ordersync: which pool (and which Redis)
@@ -156,6 +187,7 @@ class ListSpec:
     aliases: tuple[str, ...] = ()  # other names the `:` prompt knows it by (monitor for activity)
     family: str | None = None  # views shown side by side, one key each (the monitoring views)
     tab: str = ""  # its short name in the family's tab line (default: key)
+    leads: tuple[Lead, ...] = ()  # where a row's detail leads, one key each
 
     @property
     def reads_redis(self) -> bool:

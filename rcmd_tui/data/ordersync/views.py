@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rcmd_tui.data.crypto.columns import column as encrypted
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Shorthand, Table
+from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
 from rcmd_tui.data.ordersync.lookup import email_hash
 
 K = Kind
@@ -51,9 +51,19 @@ ORDERSYNC_USERS = ListSpec(
         Column("role", "Role", width=10),
         Column("status", "Status", width=9),
         Column("created_at", "Created (UTC)", K.TIME, width=19),
+        Column("failed_login_count", "Failed logins", K.INT, width=6, shown=False),
+        Column("locked_until", "Locked until (UTC)", K.TIME, width=19, shown=False),
+        Column("two_factor_enabled", "2FA", K.BOOL, width=5, shown=False),
+        Column("version", "Version", K.INT, width=7, shown=False),
+        # Whether a two-factor secret is stored, never the secret: what "reset 2FA" is offered on.
+        Column("two_factor_secret_set", "2FA secret", K.BOOL, shown=False, internal=True,
+               expr="two_factor_secret_encrypted IS NOT NULL"),
         Column("id", "Id", K.UUID, shown=False),
+        Column("email_hash", "E-mail hash", shown=False, internal=True),  # finds the user's login attempts
     ),
     orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    leads=(Lead("sessions", "sessions", "user={id}"), Lead("logins", "logins", "hash={email_hash}"),
+           Lead("audit", "audit", "user={id}")),
     filters=(
         FilterField("email", "id", K.UUID, resolve=ORDERSYNC_USER_BY_EMAIL_HASH, prepare=email_hash,
                     help="an exact e-mail address (by its hash)"),
@@ -89,4 +99,26 @@ ORDERSYNC_SESSIONS = ListSpec(
     time_column="created_at",
 )
 
-VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS, ORDERSYNC_SESSIONS)
+ORDERSYNC_LOGINS = ListSpec(
+    key="logins", system="ordersync", source=Table("login_attempts"), title="OrderSync login attempts",
+    columns=(
+        Column("created_at", "Time (UTC)", K.TIME, width=19),
+        Column("success", "OK", K.BOOL, width=5),
+        Column("failure_reason", "Reason", width=18),
+        Column("ip_address", "IP", width=15, encrypted=encrypted("login_attempts", "ip_address")),
+        Column("user_agent", "User agent", width=24, encrypted=encrypted("login_attempts", "user_agent")),
+        Column("email_hash", "E-mail hash", width=12, shown=False),
+        Column("id", "Id", K.UUID, shown=False),
+    ),
+    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    filters=(
+        FilterField("email", "email_hash", prepare=email_hash, help="an exact e-mail address (by its hash)"),
+        FilterField("hash", "email_hash", help="an e-mail hash as stored"),
+        FilterField("success", "success", K.BOOL),
+        FilterField("reason", "failure_reason", fold_case=True, help="INVALID_PASSWORD, ACCOUNT_LOCKED …"),
+    ),
+    shorthands=(Shorthand("status", "success", {"failed": ("false",), "ok": ("true",)}),),
+    time_column="created_at",
+)
+
+VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS, ORDERSYNC_SESSIONS, ORDERSYNC_LOGINS)

@@ -367,6 +367,7 @@ def update_permission(shown: PermissionRow, edit: PermissionEdit, profile: Profi
         statements=(change,), redis=_clear_cache(key),
         # Written if Redis fails after the commit: the row changed, but the service may answer from its cache.
         failed_audit=audit(UPDATE_ACTION, "permissions", [shown.id], profile, {**details, "cache_not_cleared": key}, result="error"),
+        preview=tuple(diff_lines(shown, edit)),
     )
 
 
@@ -391,4 +392,5 @@ def create_permission(user_id: str, username: str, remote_id: str, edit: Permiss
         statements=(insert,), redis=_clear_cache(key),
         failed_audit=audit(CREATE_ACTION, "permissions", [new_id], profile, {**details, "cache_not_cleared": key}, result="error"),
         changes="row created",
+        preview=tuple(diff_lines(None, edit)),
     )

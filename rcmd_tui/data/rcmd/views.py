@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, RedisKeys, Shorthand, Table
+from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, RedisKeys, Shorthand, Table
+from rcmd_tui.data.rcmd.permissions_view import RCMD_PERMISSIONS
 from rcmd_tui.data.rcmd.redis_keys import KEY_STATE, TYPES
 from rcmd_tui.data.rcmd.sessions import RCMD_SESSIONS
 
@@ -63,6 +64,8 @@ RCMD_USERS = ListSpec(
     ),
     shorthands=(Shorthand("status", "is_active", {"active": ("true",), "inactive": ("false",)}),),
     time_column=None,
+    leads=(Lead("sessions", "sessions", "user={id}"), Lead("permissions", "permissions", "user={id}"),
+           Lead("audit", "audit", "user={id}")),
 )
 
 REDIS_KEYS = ListSpec(
@@ -78,4 +81,4 @@ REDIS_KEYS = ListSpec(
     enrichers=(KEY_STATE,),
 )
 
-VIEWS = (RCMD_AUDIT, RCMD_USERS, RCMD_SESSIONS, REDIS_KEYS)
+VIEWS = (RCMD_AUDIT, RCMD_USERS, RCMD_SESSIONS, RCMD_PERMISSIONS, REDIS_KEYS)
