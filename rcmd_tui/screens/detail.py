@@ -92,7 +92,8 @@ class DetailScreen(StandardScreen):
         # Leads: each shown only where the view has it (ListSpec.leads), opening that list filtered to this row.
         *(Binding(key, f"lead('{name}')", label, id=f"detail.lead.{name}", tooltip=f"This row's {label.lower()}, as a list")
           for key, name, label in (("s", "sessions", "Sessions"), ("p", "permissions", "Permissions"),
-                                   ("l", "logins", "Login attempts"), ("a", "audit", "Audit trail"))),
+                                   ("l", "logins", "Login attempts"), ("J", "jobs", "Jobs"), ("o", "orders", "Orders"),
+                                   ("a", "audit", "Audit trail"))),
     ]
 
     def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:

@@ -65,6 +65,9 @@ def _plant_rcmd(profile: Profile) -> None:
                 "VALUES (%s, %s, %s, 'x', 'user', %s, %s)",
                 [user, f"h{i}{payload}"[:50], f"hostile{i}@example.com", Jsonb({"note": payload, "all": _all()}),
                  NOW + timedelta(seconds=i)])
+            conn.execute(
+                "INSERT INTO jobs (user_id, type, status, payload, error, created_at) VALUES (%s, 'copy', 'failed', %s, %s, %s)",
+                [user, Jsonb({"src": payload, "all": _all()}), payload, NOW + timedelta(seconds=i)])
             conn.execute(  # the token carries the payload too: only its fingerprint may ever show
                 "INSERT INTO sessions (user_id, token, ip_address, user_agent, device_info, expires_at, created_at) "
                 "VALUES (%s, %s, '10.9.9.9', %s, %s, %s, %s)",
@@ -132,6 +135,8 @@ VISITS: dict[str, tuple[str, ...]] = {
                          "A", *"/x", "enter", *"read", "enter", "escape", "enter"),
     "sessions ordersync": ("enter",),
     "logins ordersync": ("enter",),
+    "jobs rcmd": ("enter",),
+    "orders ordersync": ("enter",),
     # The monitoring views: a session runs a statement that carries the payloads (see _plant_session).
     **{f"{name} {system}": keys for system in ("rcmd", "ordersync") for name, keys in (
         ("activity", ("/", *"app~hostile", "enter", "enter")), ("monitor", ("/", *"app~hostile", "enter", "K", "escape", "enter")),
@@ -140,9 +145,10 @@ VISITS: dict[str, tuple[str, ...]] = {
     "redis-health rcmd": ("enter",),
 }
 # Views whose rows hold no text a client chooses (catalogue names, counts, application names, which the server
-# itself reduces to printable ASCII): nothing hostile can show there, but nothing may be emitted either.
+# itself reduces to printable ASCII; orders, whose list holds numbers and times only): nothing hostile can show
+# there, but nothing may be emitted either.
 NO_HOSTILE_TEXT = {f"{name} {system}" for system in ("rcmd", "ordersync")
-                   for name in ("storage", "connections", "security", "slow")} | {"redis-health rcmd"}
+                   for name in ("storage", "connections", "security", "slow")} | {"redis-health rcmd", "orders ordersync"}
 
 
 CONFIRMED = {"users rcmd": b"Deactivate 1 user", "sessions rcmd": b"Revoke 1 session", "redis rcmd": b"Delete Redis key",

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, RedisKeys, Shorthand, Table
+from rcmd_tui.data.rcmd.jobs import RCMD_JOBS
 from rcmd_tui.data.rcmd.permissions_view import RCMD_PERMISSIONS
 from rcmd_tui.data.rcmd.redis_keys import KEY_STATE, TYPES
 from rcmd_tui.data.rcmd.sessions import RCMD_SESSIONS
@@ -65,7 +66,7 @@ RCMD_USERS = ListSpec(
     shorthands=(Shorthand("status", "is_active", {"active": ("true",), "inactive": ("false",)}),),
     time_column=None,
     leads=(Lead("sessions", "sessions", "user={id}"), Lead("permissions", "permissions", "user={id}"),
-           Lead("audit", "audit", "user={id}")),
+           Lead("jobs", "jobs", "user={id}"), Lead("audit", "audit", "user={id}")),
 )
 
 REDIS_KEYS = ListSpec(
@@ -81,4 +82,4 @@ REDIS_KEYS = ListSpec(
     enrichers=(KEY_STATE,),
 )
 
-VIEWS = (RCMD_AUDIT, RCMD_USERS, RCMD_SESSIONS, RCMD_PERMISSIONS, REDIS_KEYS)
+VIEWS = (RCMD_AUDIT, RCMD_USERS, RCMD_SESSIONS, RCMD_PERMISSIONS, RCMD_JOBS, REDIS_KEYS)
