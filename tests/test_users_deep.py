@@ -71,33 +71,31 @@ async def test_a_users_detail_leads_to_their_sessions_and_audit_trail(profile: P
         assert c.table.window and {str(r.get("user_id")) for r in c.table.window} == {user_id(0)}
 
 
+async def _follow(profile: Profile, users: str, user: str, key: str, view: str) -> list[Any]:
+    """The rows the user's detail leads to with ``key``, after checking it opened ``view``."""
+    async with open_console(profile, users) as c:
+        await c.press("/", *f"id={user}", "enter")
+        await c.settle()
+        await c.press("enter")
+        await c.settle()
+        await c.press(key)
+        await c.settle()
+        assert isinstance(c.screen, ListScreen) and c.screen.spec.key == view
+        return list(c.table.window)
+
+
 async def test_a_users_detail_leads_to_their_jobs_and_an_ordersync_customers_to_their_orders(seeded: Profile) -> None:
     with _rcmd(seeded) as conn:
         row = conn.execute("SELECT user_id::text, count(*) FROM jobs GROUP BY user_id ORDER BY count(*) DESC LIMIT 1").fetchone()
     assert row is not None
-    async with open_console(seeded, "users") as c:
-        await c.press("/", *f"id={row[0]}", "enter")
-        await c.settle()
-        await c.press("enter")
-        await c.settle()
-        await c.press("J")
-        await c.settle()
-        assert isinstance(c.screen, ListScreen) and c.screen.spec.key == "jobs"
-        assert {str(r.get("user_id")) for r in c.table.window} == {row[0]}
-        assert len(c.table.window) == min(row[1], 100)
+    rows = await _follow(seeded, "users", row[0], "J", "jobs")
+    assert {str(r.get("user_id")) for r in rows} == {row[0]} and len(rows) == min(row[1], 100)
     with _ordersync(seeded) as conn:
         row = conn.execute("SELECT customer_id::text, count(*) FROM orders WHERE customer_id IS NOT NULL "
                            "GROUP BY customer_id ORDER BY count(*) DESC LIMIT 1").fetchone()
     assert row is not None
-    async with open_console(seeded, "users os") as c:
-        await c.press("/", *f"id={row[0]}", "enter")
-        await c.settle()
-        await c.press("enter")
-        await c.settle()
-        await c.press("o")
-        await c.settle()
-        assert isinstance(c.screen, ListScreen) and c.screen.spec.key == "orders"
-        assert {str(r.get("customer_id")) for r in c.table.window} == {row[0]} and len(c.table.window) == min(row[1], 100)
+    rows = await _follow(seeded, "users os", row[0], "o", "orders")
+    assert {str(r.get("customer_id")) for r in rows} == {row[0]} and len(rows) == min(row[1], 100)
 
 
 async def test_an_ordersync_users_detail_leads_to_their_login_attempts(profile: Profile) -> None:
