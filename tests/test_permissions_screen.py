@@ -21,6 +21,8 @@ from textual.widgets import Input, Static
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
+from rcmd_tui.data.actions import run as actions
+from rcmd_tui.data.actions.plan import TargetChanged
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.engine import open_source
 from rcmd_tui.data.lists.filters import FilterError, compile_filter
@@ -28,10 +30,13 @@ from rcmd_tui.data.lists.keyset import page_query
 from rcmd_tui.data.rcmd.permission_edit import cache_key
 from rcmd_tui.data.rcmd.permissions_view import RCMD_PERMISSIONS
 from rcmd_tui.data.rcmd.views import VIEWS
+from rcmd_tui.screens.access_check import AccessCheck
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.detail import JsonTree
-from rcmd_tui.screens.permissions import AccessCheck, PermissionDetail, PermissionForm, PermissionsScreen
-from tests.helpers import Console, open_console, until_confirm, until_screen
+from rcmd_tui.screens.permission_detail import PermissionDetail
+from rcmd_tui.screens.permission_form import PermissionForm
+from rcmd_tui.screens.permissions import PermissionsScreen
+from tests.helpers import Console, open_console, opened_services, until_confirm, until_screen
 from tests.listdata import T0, fill_rcmd, user_id
 from tests.terminal import console_in_terminal
 
@@ -263,16 +268,26 @@ async def test_a_new_row_names_an_unknown_user_then_is_created_for_the_one_named
     assert [(a, r) for a, r, _ in _audit(profile)] == [("console.permission.create", created[0])]
 
 
-async def test_a_new_row_where_the_user_already_has_one_is_refused_and_writes_nothing(profile: Profile,
-                                                                                     planted: redis.Redis) -> None:
+async def test_a_new_row_where_the_user_already_has_one_is_told_in_the_form_and_writes_nothing(
+        profile: Profile, planted: redis.Redis) -> None:
     async with open_console(profile, "permissions") as c:
         form = await _form(c, "N")
         await _type(c, form.query_one("#box-remote", Input), "gdrive")  # alice, the cursor's user, has it
         await c.press("enter")
-        await until_confirm(c.pilot, c.app)
-        await c.press("enter")
-        await c.settle()
-        assert "alice already has a permissions row for gdrive; edit that row instead" in c.error()
+        form = await _another_form(c, form)  # again, with what was typed and the reason under the remote box
+        assert "alice already has a permissions row for gdrive" in _said(form, "#error-remote")
+        assert form.query_one("#box-remote", Input).value == "gdrive"
+    assert _audit(profile) == [] and planted.exists(ALICE_GDRIVE) == 1
+
+
+async def test_a_new_row_taken_meanwhile_is_refused_when_it_runs_and_writes_nothing(profile: Profile,
+                                                                                  planted: redis.Redis) -> None:
+    from rcmd_tui.data.rcmd.permission_edit import create_permission, validate_edit
+
+    async with opened_services(profile) as services:
+        plan = create_permission(user_id(0), "alice", "gdrive", validate_edit(["read"], [], True).require(), profile)
+        with pytest.raises(TargetChanged, match="alice already has a permissions row for gdrive; edit that row instead"):
+            await actions.run(services, plan)
     assert _audit(profile) == [] and planted.exists(ALICE_GDRIVE) == 1
 
 
@@ -344,7 +359,7 @@ def test_at_80x24_the_list_the_form_and_the_check_show_what_is_typed(profile: Pr
         header = next(line for line in term.screen.display if "Permissions" in line and "Remote" in line)
         assert header.split()[:5] == ["User", "Remote", "Permissions", "Active", "Path"]
         assert any(line.split()[:5] == ["alice", "gdrive", "read", "yes", "2"] for line in term.screen.display), term.text()
-        assert "row 1 of 4" in term.text() and "sort user, remote" in term.text()
+        assert "row 1 of 4" in term.text() and "sort user id, remote" in term.text()
         term.press("E")
         term.wait_for("Edit permissions of alice on gdrive")
         term.press("ctrl+u", *"read, write")

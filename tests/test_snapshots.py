@@ -21,6 +21,12 @@ from tests.listdata import fill_ordersync_user, fill_rcmd
 SIZES = [(80, 24), (160, 50)]
 
 
+@pytest.fixture(autouse=True)
+def _fixed_os_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Audit rows name the OS user (getpass reads LOGNAME first): the same in every picture, whoever runs it."""
+    monkeypatch.setenv("LOGNAME", "operator")
+
+
 async def _steady(pilot: Pilot[Any]) -> None:
     for _ in range(3):
         await pilot.pause()

@@ -125,6 +125,11 @@ async def test_role_change_from_the_users_screen(profile: Profile) -> None:
         await until_confirm(c.pilot, c.app)
         await c.press("enter")
         await c.settle()
+        await c.press("enter", "c")  # what was done to bob: the change just made, whoever made it
+        await c.settle()
+        assert isinstance(c.screen, ListScreen) and c.screen.filter.text == f"resource_id={user_id(1)}"
+        changes = [r.as_dict() for r in c.table.window]
+        assert changes[0]["action"] == "console.user.role" and changes[0]["details"]["os_user"]
     with _rcmd(profile) as conn:
         assert conn.execute("SELECT role FROM users WHERE username = 'bob'").fetchone() == ("power_user",)
         assert conn.execute("SELECT count(*) FROM audit_logs WHERE action = 'console.user.role'").fetchone() == (1,)
@@ -138,6 +143,10 @@ async def test_unlock_from_the_ordersync_users_screen_respects_the_version(profi
         shown_version = conn.execute("SELECT version FROM users").fetchone()
     assert shown_version is not None
     async with open_console(profile, "users os") as c:
+        if not conflict:
+            await c.press("/", *"locked>now", "enter")  # who is locked now
+            await c.settle()
+            assert len(c.table.window) == 1
         if conflict:  # someone else changes the user after the list showed it
             with _ordersync(profile) as conn:
                 conn.execute("UPDATE users SET status = 'SUSPENDED', version = version + 1")
@@ -148,6 +157,8 @@ async def test_unlock_from_the_ordersync_users_screen_respects_the_version(profi
         await c.settle()
         if conflict:
             assert "changed since it was shown" in c.error()
+        else:
+            assert c.table.window == []  # the list was filtered to who is locked now: no one, once unlocked
     with _ordersync(profile) as conn:
         row = conn.execute("SELECT failed_login_count, locked_until IS NULL, version, status FROM users").fetchone()
     if conflict:

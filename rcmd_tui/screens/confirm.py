@@ -52,7 +52,8 @@ class ConfirmScreen(ModalScreen[bool]):
                                                              if len(self.targets) > SHOWN_TARGETS else "")
         with Vertical():
             # The title may name what it acts on (a username, a remote), as stored: inert like the targets.
-            yield Static(Text.assemble(inert(self.title_text, "bold", limit=200), *((" — ", inert(targets)) if targets else ())))
+            named = targets and targets not in self.title_text  # "Revoke every session of ann" names ann already
+            yield Static(Text.assemble(inert(self.title_text, "bold", limit=200), *((" — ", inert(targets)) if named else ())))
             yield Static(inert(self.how, limit=500))
             # The answer before what will run: however long the statements, the box stays on screen at 80x24.
             if self.typed:

@@ -93,7 +93,7 @@ class DetailScreen(StandardScreen):
         *(Binding(key, f"lead('{name}')", label, id=f"detail.lead.{name}", tooltip=f"This row's {label.lower()}, as a list")
           for key, name, label in (("s", "sessions", "Sessions"), ("p", "permissions", "Permissions"),
                                    ("l", "logins", "Login attempts"), ("J", "jobs", "Jobs"), ("o", "orders", "Orders"),
-                                   ("a", "audit", "Audit trail"))),
+                                   ("a", "audit", "Audit trail"), ("c", "changes", "Changes to it"), ("u", "user", "User"))),
     ]
 
     def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:

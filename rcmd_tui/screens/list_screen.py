@@ -262,9 +262,14 @@ class ListScreen(StandardScreen):
             if event.how == "first":  # nothing at all: the total is known, whatever the planner would guess
                 self.estimate, self.count_pending = Estimate(0, True, "nothing matches"), False
             self.explain_empty(self.source)
+        table = self.table
         if isinstance(self.source, SnapshotSource) and self.source.read_at is not None:  # its total is each read's own
             self.count_pending = False
             self.estimate = Estimate(len(self.source.rows), exact=True, source="snapshot")
+        elif table.window and not table.more_before and not table.more_after and event.how != "redraw":
+            # Every row is on hand: that is the total, whatever the planner would guess.
+            self.count_pending = False
+            self.estimate = Estimate(len(table.window), exact=True, source="every row read")
         elif self.count_pending:
             self.count_pending = False
             self.call_after_refresh(self.count, False)  # after the rows are painted

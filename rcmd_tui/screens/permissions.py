@@ -116,12 +116,20 @@ class PermissionsScreen(ListScreen):
             if answer is None:
                 self.notify("Cancelled; nothing was changed", timeout=2)
                 return
+            values, remote = answer.values, answer.values.remote.strip()
             user = await find_user(self.services.primary("rcmd"), answer.values.user)
-            if user is not None:
+            if user is None:
+                problems = (Problem("user", f"no user {answer.values.user.strip()!r}; type an existing username or user id"),)
+                continue
+            # Told in the form, before the dialog: the run would refuse it too, but then the typing would be lost.
+            async with self.services.primary("rcmd").connection() as conn:
+                taken = await (await conn.execute("SELECT 1 FROM permissions WHERE user_id = %s::uuid AND remote_id = %s",
+                                                  [user.id, remote])).fetchone()
+            if taken is None:
                 break
-            values = answer.values
-            problems = (Problem("user", f"no user {answer.values.user.strip()!r}; type an existing username or user id"),)
-        plan = create_permission(user.id, user.username, answer.values.remote.strip(), answer.edit, self.services.profile)
+            problems = (Problem("remote_id", f"{user.username} already has a permissions row for {remote}: press Esc, "
+                                             "then E on that row to edit it"),)
+        plan = create_permission(user.id, user.username, remote, answer.edit, self.services.profile)
         self.propose(plan)
 
     # -- A ----------------------------------------------------------------------------------------------

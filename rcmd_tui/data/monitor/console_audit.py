@@ -30,7 +30,7 @@ def system_audit(system: str, action: str, resource_type: str, ids: Sequence[str
                  details: dict[str, Any]) -> Statement:
     """One audit row per target, saying who asked (console role, profile, OS user)."""
     if system == "rcmd":
-        return rcmd_audit(action, resource_type, ids, profile, {"os_user": ordersync_audit.os_user(), **details})
+        return rcmd_audit(action, resource_type, ids, profile, details)  # it names the OS user itself
     payload = {"action": action, "console_role": profile.role, "profile": profile.name, "via": "rcmd-tui",
                "os_user": ordersync_audit.os_user(), **details}
     return Statement(_ORDERSYNC, (resource_type, Jsonb(payload), ordersync_audit.AUDIT_KEY_ID, list(ids)), _ORDERSYNC_NEEDS)

@@ -69,6 +69,10 @@ ORDERSYNC_USERS = ListSpec(
                     help="an exact e-mail address (by its hash)"),
         FilterField("role", "role", fold_case=True),
         FilterField("status", "status", fold_case=True),
+        FilterField("failed", "failed_login_count", K.INT, help="failed logins since the last success, e.g. failed>=5"),
+        FilterField("locked", "locked_until", K.TIME, help="the lock's end: locked>now finds who is locked now"),
+        FilterField("2fa", "two_factor_enabled", K.BOOL),
+        FilterField("hash", "email_hash", help="an e-mail hash as stored (login attempts carry it)"),
         FilterField("id", "id", K.UUID),
     ),
     time_column="created_at",
@@ -97,6 +101,7 @@ ORDERSYNC_SESSIONS = ListSpec(
     ),
     shorthands=(Shorthand("status", "is_revoked", {"revoked": ("true",), "active": ("false",)}),),
     time_column="created_at",
+    leads=(Lead("user", "users", "id={user_id}"),),
 )
 
 ORDERSYNC_LOGINS = ListSpec(
@@ -119,6 +124,7 @@ ORDERSYNC_LOGINS = ListSpec(
     ),
     shorthands=(Shorthand("status", "success", {"failed": ("false",), "ok": ("true",)}),),
     time_column="created_at",
+    leads=(Lead("user", "users", "hash={email_hash}"),),
 )
 
 ORDER_STATUSES = ("PENDING", "ACCEPTED", "PREPARING", "READY", "COMPLETED", "CANCELLED")  # ck_orders_status

@@ -10,6 +10,7 @@ from psycopg.types.json import Jsonb
 
 from rcmd_tui.config import Profile
 from rcmd_tui.data.actions.plan import ActionRefused, Plan, Privilege, RedisCheck, RedisStep, Statement, columns_privileges, update
+from rcmd_tui.data.ordersync.audit import os_user
 from rcmd_tui.text import bytes_text
 
 AUDIT_COLUMNS = ("user_id", "action", "resource_type", "resource_id", "details", "result")
@@ -32,7 +33,8 @@ def audit(action: str, resource_type: str, ids: Sequence[str], profile: Profile,
     """One audit row per target, with who asked (console role, profile) and who ran it (database user)."""
     return Statement(AUDIT if result == "success" else AUDIT_FAILED,
                      (action, resource_type, Jsonb({"console_role": profile.role, "profile": profile.name,
-                                                    "via": "rcmd-tui", **details}), list(ids)), AUDIT_NEEDS)
+                                                    "via": "rcmd-tui", "os_user": os_user(), **details}), list(ids)),
+                     AUDIT_NEEDS)
 
 
 def set_users_active(users: Sequence[tuple[str, str]], active: bool, profile: Profile, skipped: int = 0) -> Plan:

@@ -152,7 +152,7 @@ def _path_problem(field: str, path: object) -> Problem | None:
     if not isinstance(path, str):
         return Problem(field, f"must be text starting with /, such as /public/*, not {_kind(path)}")
     if not path.startswith("/"):
-        return Problem(field, f"{path!r} must start with / (rules are rooted at the remote), such as /{path}")
+        return Problem(field, f"{path!r} must start with / (rules are rooted at the remote), such as {normalise_path(path)}")
     if "\x00" in path:
         return Problem(field, "contains a NUL character, which PostgreSQL cannot store; remove it")
     if any(part in (".", "..") for part in path.split("/")):

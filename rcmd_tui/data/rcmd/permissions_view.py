@@ -133,7 +133,7 @@ RCMD_PERMISSIONS = ListSpec(
         Column("permissions", "Permission set", K.JSON, shown=False, internal=True),
         Column("path_rules", "Path rules (JSON)", K.JSON, shown=False, internal=True),
     ),
-    orderings=(Ordering("user, remote", ("user_id", "remote_id"), descending=False),
+    orderings=(Ordering("user id, remote", ("user_id", "remote_id"), descending=False),
                Ordering("updated", ("updated_at", "id"))),
     filters=(
         FilterField("user", "user_id", K.UUID, resolve=USER_BY_NAME, help="a user id or a username"),

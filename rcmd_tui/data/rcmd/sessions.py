@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rcmd_tui.data.lists.enrich import Lookup, RedisPipeline, Row
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Shorthand, Table
+from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
 
 K = Kind
 TTL_SLACK = timedelta(seconds=60)  # a key written a little after its row, or a clock a little off, is not a mismatch
@@ -126,4 +126,5 @@ RCMD_SESSIONS = ListSpec(
     shorthands=(Shorthand("status", "is_active", {"active": ("true",), "inactive": ("false",)}),),
     time_column="created_at",
     enrichers=(USERNAME, SESSION_STATE),
+    leads=(Lead("user", "users", "id={user_id}"),),
 )

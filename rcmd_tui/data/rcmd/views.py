@@ -66,7 +66,9 @@ RCMD_USERS = ListSpec(
     shorthands=(Shorthand("status", "is_active", {"active": ("true",), "inactive": ("false",)}),),
     time_column=None,
     leads=(Lead("sessions", "sessions", "user={id}"), Lead("permissions", "permissions", "user={id}"),
-           Lead("jobs", "jobs", "user={id}"), Lead("audit", "audit", "user={id}")),
+           Lead("jobs", "jobs", "user={id}"), Lead("audit", "audit", "user={id}"),
+           # What was done to the user (the console's own actions among it): rows about them, whoever acted.
+           Lead("changes", "audit", "resource_id={id}")),
 )
 
 REDIS_KEYS = ListSpec(
