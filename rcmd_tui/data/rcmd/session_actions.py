@@ -34,6 +34,9 @@ class Session:
         return f"{self.username or self.user_id[:8]} {self.id[:8]}"
 
 
+# What each clean-up leaves, for the audit row's "after".
+AGREED = {"redis-only": "key and set member removed", "pg-only": "row made inactive",
+          "ttl": "key expires with the row", "member-no-key": "set member removed"}
 _SEEN = columns_privileges("sessions", "SELECT", ("id", "user_id", "is_active", "expires_at"))
 
 
@@ -70,7 +73,8 @@ def revoke_user_sessions(user_id: str, username: str, session_ids: Sequence[str]
     """Every session of one user: the active rows made inactive, every key the rows or the user's set name
     removed, and the set itself. ``session_ids`` and ``members`` are read just before (rows, then SMEMBERS)."""
     keys = list(dict.fromkeys([*session_ids, *members]))
-    details = {"user_id": user_id, "sessions": len(session_ids), "set_members": len(members), "after": {"is_active": False}}
+    details = {"user_id": user_id, "before": {"sessions": list(session_ids), "set_members": list(members)},
+               "after": {"is_active": False, "keys": "removed", "set": "removed"}}
     redis_commands: tuple[RedisCommand, ...] = ((("UNLINK", *(session_key(k) for k in keys)),) if keys else ()) \
         + (("UNLINK", user_set_key(user_id)),)
     check = Statement(sql.SQL("SELECT count(*) = 1, 'the user is gone' FROM users WHERE id = %s::uuid"), (user_id,),
@@ -91,7 +95,7 @@ def clean_mismatches(kind: str, sessions: Sequence[Session], profile: Profile) -
     if kind not in MISMATCHES:
         raise ValueError(kind)
     ids = [s.id for s in sessions]
-    details = {"kind": kind, "what": MISMATCHES[kind]}
+    details = {"kind": kind, "what": MISMATCHES[kind], "before": {s.id: kind for s in sessions}, "after": AGREED[kind]}
     statements: tuple[Statement, ...] = ()
     checks: tuple[RedisCheck, ...] = ()
     commands: tuple[RedisCommand, ...] = ()
