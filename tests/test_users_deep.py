@@ -153,6 +153,8 @@ async def test_unlock_from_the_ordersync_users_screen_respects_the_version(profi
         await c.press("U")
         confirm = await until_confirm(c.pilot, c.app)
         assert "a***@e***.com" in " ".join(confirm.targets) and "ann@example.com" not in " ".join(confirm.targets)
+        change = confirm.statements[0]  # the change in words, above the statements
+        assert "failed_login_count: 6 → 0" in change and "→ none" in change and f"version: {shown_version[0]} →" in change
         await c.press("enter")
         await c.settle()
         if conflict:

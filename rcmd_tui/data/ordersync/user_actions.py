@@ -135,10 +135,27 @@ def _change(user: ShownUser, sets: Mapping[str, Any]) -> Statement:
     return dataclasses.replace(statement, needs=statement.needs + _TRIGGER_NEEDS)
 
 
+def _shown_value(column: str, user: ShownUser) -> object:
+    if column == SECRET_COLUMN:
+        return "stored" if user.two_factor_secret else None
+    if column == "two_factor_secret_key_id":
+        return "set" if user.two_factor_secret else None
+    return getattr(user, column)
+
+
+def _preview(user: ShownUser, sets: Mapping[str, Any]) -> tuple[str, ...]:
+    """The change in words, as the list showed the user: one line per column, then the version it must still be."""
+    def word(value: object) -> str:
+        return "none" if value is None else str(value)
+
+    lines = [f"{column}: {word(_shown_value(column, user))} → {word(value)}" for column, value in sets.items()]
+    return (*lines, f"version: {user.version} → {user.version + 1} (refused if it is no longer {user.version})")
+
+
 def _plan(verb: str, action: str, user: ShownUser, sets: Mapping[str, Any], profile: Profile, typed: str | None = None) -> Plan:
     return Plan(system="ordersync", title=f"{verb} OrderSync user {user.name}", targets=(user.name,), check=_check(user),
                 audit=_audit(action, user, sets, profile), statements=(_change(user, sets),), roles=("admin",),
-                typed=typed, changes="user changed")
+                typed=typed, changes="user changed", preview=_preview(user, sets))
 
 
 def unlock(user: ShownUser, profile: Profile) -> Plan:
