@@ -218,3 +218,20 @@ def test_a_users_detail_at_80x24(snap_compare: Any, profile: Profile) -> None:
         await _open(pilot, "users", "enter")
 
     assert snap_compare(make_app(replace(profile, name="snapshot")), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize(("screen", "keys"), [("sessions", ("R", "U", "X")), ("sessions os", ("R",)), ("users", ("R", "D")),
+                                              ("users os", ("U", "S", "A", "F"))])
+async def test_read_only_offers_none_of_the_actions(profile: Profile, screen: str, keys: tuple[str, ...]) -> None:
+    fill_rcmd(profile)
+    fill_ordersync_user(profile)
+    _plant_sessions(profile)
+    with _ordersync(profile) as conn:
+        conn.execute("INSERT INTO user_sessions (user_id, access_token_hash, ip_address_encrypted, ip_key_id, expires_at) "
+                     "VALUES (%s, 'h', '10.0.0.1', 'plain:test', now() + interval '1 day')", [user_id(9)])
+    async with open_console(profile, screen, read_only=True) as c:
+        for key in keys:
+            await c.press(key)
+            await c.settle()
+            assert not isinstance(c.screen, ConfirmScreen), key
+        assert c.screen.GUARDED_ACTIONS and not any(c.screen.is_offered(a) for a in c.screen.GUARDED_ACTIONS)  # not in the footer
