@@ -11,6 +11,7 @@ import json
 import os
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -68,6 +69,7 @@ class Profile:
     keyring_timeout_s: float = 5.0
     keymap: dict[str, str] = field(default_factory=dict)  # binding id -> keys, e.g. {"list.mark": "x"}
     theme: str | None = None  # a Textual theme name; None keeps Textual's default
+    time_zone: str = "UTC"  # an IANA zone: where schedules' cron times are read (the lists stay in UTC)
 
     def may_reveal(self) -> bool:
         return self.role in self.reveal_roles
@@ -101,7 +103,7 @@ def default_config_path(env: Mapping[str, str] | None = None) -> Path:
 # read_only would otherwise open a read-write console).
 TOP_KEYS = ("default_profile", "theme", "keymap", "profiles")
 PROFILE_KEYS = ("role", "read_only", "banner", "aad", "reveal_roles", "retired_keys", "theme", "keymap",
-                "rcmd", "ordersync", "keyring", "timeouts")
+                "time_zone", "rcmd", "ordersync", "keyring", "timeouts")
 PG_KEYS = ("dsn", "replica_dsn", "schema")
 RCMD_KEYS = (*PG_KEYS, "redis_url")
 KEYRING_KEYS = ("service", "backend", "file", "timeout_ms")
@@ -235,6 +237,15 @@ class _Table:
             raise self.error(key, f"must be one of {', '.join(choices)}", "see docs/configuration.md")
         return value
 
+    def time_zone(self, key: str) -> str:
+        value = self.string(key, "UTC") or "UTC"
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise self.error(key, f"{value!r} is not a time zone this machine knows",
+                             'write an IANA name such as "Europe/Berlin" or "UTC"') from None
+        return value
+
     def boolean(self, key: str, default: bool) -> bool:
         value = self.raw.get(key, default)
         if not isinstance(value, bool):
@@ -338,6 +349,7 @@ def _profile_from_toml(table: _Table, name: str, appearance: Appearance | None) 
         keyring_timeout_s=kr.whole("timeout_ms", 5000) / 1000,
         keymap=table.keymap(),
         theme=table.theme(appearance),
+        time_zone=table.time_zone("time_zone"),
     )
 
 
@@ -479,7 +491,7 @@ def profile_to_toml(profile: Profile) -> str:
              f"role = {_toml_str(profile.role)}", f"banner = {_toml_str(profile.banner)}",
              f"read_only = {'true' if profile.read_only else 'false'}", f"aad = {_toml_str(profile.aad)}",
              "reveal_roles = [" + ", ".join(_toml_str(r) for r in profile.reveal_roles) + "]",
-             f"retired_keys = {_toml_str(profile.retired_keys)}"]
+             f"retired_keys = {_toml_str(profile.retired_keys)}", f"time_zone = {_toml_str(profile.time_zone)}"]
     for system, target in (("rcmd", profile.rcmd), ("ordersync", profile.ordersync)):
         if target is None:
             continue

@@ -53,6 +53,7 @@ def prepare(scale: str = "small", *, progress: Callable[[str], None] = print, ro
             ordersync=PgTarget(dsn=servers.pg.dsn("ordersync")),
             role=role,  # type: ignore[arg-type]
             banner="darkgreen",
+            time_zone="Europe/Berlin",  # schedules' next runs then cross a daylight-saving change in spring and autumn
             keyring=KeyringSettings(service="rcmd-tui-demo",
                                     backend=f"{DemoFileKeyring.__module__}.{DemoFileKeyring.__qualname__}",
                                     file=str(keyring_file)),

@@ -116,6 +116,15 @@ def test_keymap_and_theme_come_from_the_top_level_and_a_profile_adds_to_them(tmp
         load_profile(path, env={})
 
 
+def test_time_zone_is_an_iana_name_checked_when_read(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[profiles.p]\ntime_zone = "Europe/Berlin"\n[profiles.p.rcmd]\ndsn = "postgresql://h/db"\n', encoding="utf-8")
+    assert load_profile(path, env={}).time_zone == "Europe/Berlin"
+    path.write_text('[profiles.p]\ntime_zone = "Mars/Olympus"\n[profiles.p.rcmd]\ndsn = "postgresql://h/db"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"profiles\.p\.time_zone 'Mars/Olympus' is not a time zone"):
+        load_profile(path, env={})
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "c.toml"
     path.write_text(text, encoding="utf-8")

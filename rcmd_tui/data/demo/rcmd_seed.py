@@ -22,8 +22,9 @@ from redis.typing import EncodableT, FieldT
 from rcmd_tui.data.demo import vocab
 from rcmd_tui.data.demo.copy import copy_rows
 from rcmd_tui.data.demo.scale import Scale
+from rcmd_tui.data.rcmd import bull
 
-BULL = "bull:jobs"
+BULL = bull.PREFIX
 JOB_STATUSES = (("completed", 55), ("failed", 12), ("cancelled", 8), ("running", 5), ("queued", 10), ("pending", 10))
 JOB_TYPES = ("copy", "move", "delete", "sync", "backup")
 AUDIT_ACTIONS = (
