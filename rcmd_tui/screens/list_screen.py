@@ -7,12 +7,16 @@ as bindings guarded by ``GUARDED_ACTIONS``) or their own detail.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import redis.asyncio.client
+import redis.exceptions
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -31,7 +35,7 @@ from rcmd_tui.data.lists.engine import open_source
 from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, compile_filter, jump_moment
 from rcmd_tui.data.lists.snapshot import SnapshotSource
 from rcmd_tui.data.lists.sources import Estimate, RowSource
-from rcmd_tui.data.lists.spec import Column, ListSpec, Ordering, Record, Snapshot, Table
+from rcmd_tui.data.lists.spec import Column, Feed, ListSpec, Ordering, Record, Snapshot, Table
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.columns import ColumnChooser
@@ -47,6 +51,8 @@ from rcmd_tui.widgets.view_tabs import ViewTabs
 STATUS_DELAY_S = 0.15
 MIN_INTERVAL_S, MAX_INTERVAL_S = 0.5, 60.0  # a live view's refresh: + and - move it between these
 AUTO_REFRESH_S = 5.0  # a table's auto refresh: one page query every 5 s while it is on
+FEED_FLUSH_S = 0.1  # a feed's messages are applied together, at most this late
+FEED_RETRY_S = 5.0
 
 
 class ListScreen(StandardScreen):
@@ -91,6 +97,9 @@ class ListScreen(StandardScreen):
         self._rows_for: tuple[str, str] | None = None  # the filter and ordering of the rows on screen
         self.family = family_of(spec, services.profile)
         self.auto_every = spec.source.refresh_s if isinstance(spec.source, Snapshot) else AUTO_REFRESH_S
+        self.feed: str | None = None  # live or lost, while a feed is followed
+        self.feed_messages = 0  # read by bench/jobs_bench.py
+        self._feed_task: asyncio.Task[None] | None = None
 
     def _asked(self) -> tuple[str, str]:
         return (self.filter.text, self.ordering.name)
@@ -130,6 +139,68 @@ class ListScreen(StandardScreen):
         self.reload()
         if isinstance(self.spec.source, Snapshot):  # a catalogue view is live by default
             self.action_auto_refresh()
+        feed = self.spec.feed
+        if feed is not None and self.services.redis is not None:  # so is a view with a feed, more cheaply
+            self.auto_every = feed.fallback_s
+            self.action_auto_refresh()
+            self.follow_feed(feed)
+
+    def follow_feed(self, feed: Feed) -> None:
+        """A task, not a worker: it runs as long as the screen does, and "every worker finished" (what tests and
+        benchmarks wait for) must still come."""
+        task = asyncio.get_running_loop().create_task(self._follow_feed(feed), name=f"feed {feed.channel}")
+        self._feed_task = task
+        task.add_done_callback(self._feed_ended)
+
+    def _feed_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.failed(task.exception() or RuntimeError("feed"), "feed")
+
+    def on_unmount(self) -> None:
+        if self._feed_task is not None:
+            self._feed_task.cancel()
+
+    async def _follow_feed(self, feed: Feed) -> None:
+        """Apply the feed's messages to the rows on screen, gathered for FEED_FLUSH_S (a thousand messages a
+        second cost one repaint of the lines that changed, ten times a second). If Redis goes away the feed says
+        so in the status line and tries again; the periodic re-read carries on meanwhile."""
+        client = self.services.redis
+        assert client is not None
+        while True:
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(feed.channel)
+                self._feed_state("live")
+                await self._read_feed(pubsub, feed)
+            except (redis.exceptions.RedisError, OSError):
+                self._feed_state("lost")
+                await asyncio.sleep(FEED_RETRY_S)
+            finally:
+                with contextlib.suppress(redis.exceptions.RedisError, OSError):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def _read_feed(self, pubsub: redis.asyncio.client.PubSub, feed: Feed) -> None:
+        pending: dict[tuple[str, ...], dict[str, Any]] = {}
+        flushed = time.monotonic()
+        while True:
+            message = await pubsub.get_message(timeout=FEED_FLUSH_S)
+            if message is not None and message.get("type") == "message":
+                self.feed_messages += 1
+                update = feed.parse(message["data"])
+                if update is not None:
+                    pending.setdefault(update[0], {}).update(update[1])
+            now = time.monotonic()
+            if pending and now - flushed >= FEED_FLUSH_S:
+                self.table.patch(pending)
+                pending = {}
+                flushed = now
+            elif not pending:
+                flushed = now
+
+    def _feed_state(self, state: str) -> None:
+        if state != self.feed:
+            self.feed = state
+            self.update_status()
 
     def open_source(self) -> RowSource:
         return open_source(self.spec, self.services, self.ordering, self.filter)
@@ -227,6 +298,10 @@ class ListScreen(StandardScreen):
             parts += [" │ ", (f"{len(table.marked)} marked", "bold yellow")]
         if table.is_loading:
             parts += [" │ ", ("loading…", "bold")]
+        if self.feed == "live":
+            parts += [" │ ", ("live", "bold green")]
+        elif self.feed == "lost":
+            parts += [" │ ", ("live feed lost: retrying", "bold yellow")]
         if self._auto is not None:
             parts += [" │ ", (f"auto {self.auto_every:g}s", "bold green")]
         elif isinstance(self.spec.source, Snapshot):  # a live view that is not: say so, and when it was read

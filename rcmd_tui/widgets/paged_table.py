@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
@@ -89,6 +89,7 @@ class PagedTable(RowGrid):
         self._target: int | None = None
         self._rendered: dict[int, tuple[Record, Row]] = {}
         self._shown_cache: list[Column] | None = None  # id(record) -> its cells, the record kept alive
+        self.patched = 0  # rows changed in place by a live feed (read by bench/jobs_bench.py)
 
     # -- columns and rows -------------------------------------------------------------------------
 
@@ -149,6 +150,36 @@ class PagedTable(RowGrid):
             self.move_cursor(row=row, column=max(1, min(column, len(self.grid_columns) - 1)), moved=False)
         self.post_message(self.PageShown(self, how, len(self.shown_records)))
         self.call_after_refresh(self._painted)
+
+    def patch(self, changes: Mapping[tuple[str, ...], Mapping[str, Any]]) -> int:
+        """Change fields of loaded rows in place (a live feed's messages), keyed by identity as text; the rows
+        stay where they are, the cursor too, and only the lines whose cells changed are painted again.
+        Returns how many loaded rows changed."""
+        if not changes or not self.window:
+            return 0
+        replaced: dict[int, Record] = {}
+        for at, record in enumerate(self.window):
+            change = changes.get(tuple(str(v) for v in record.identity(self.spec)))
+            if change is None:
+                continue
+            values = list(record.values)
+            for name, value in change.items():
+                where = record.positions.get(name)
+                where = where if where is not None else (record.names.index(name) if name in record.names else None)
+                if where is not None:
+                    values[where] = value
+            new = Record(tuple(values), record.names, record.sort_key, record.positions)
+            if new.values != record.values:
+                replaced[id(record)] = new
+                self.window[at] = new
+        if not replaced:
+            return 0
+        self.shown_records = [replaced.get(id(r), r) for r in self.shown_records]
+        for ident, record in list(self.marked.items()):
+            self.marked[ident] = replaced.get(id(record), record)
+        self.set_rows(LazyRows(self.shown_records, self._cells))
+        self.patched += len(replaced)
+        return len(replaced)
 
     def _painted(self) -> None:
         # Read by bench/paging_bench.py: from a key press to these rows painted on the screen.

@@ -37,6 +37,7 @@ from rcmd_tui.data.crypto import keystore
 from rcmd_tui.data.demo import ordersync_seed, vocab
 from rcmd_tui.data.demo.rcmd_seed import BULL
 from rcmd_tui.data.infra import connections
+from rcmd_tui.data.rcmd import bull
 
 LIVE_TIMEOUTS = Timeouts(statement_ms=30_000, lock_ms=20_000, idle_in_transaction_ms=60_000)
 # The seed's login limiter: "rate:login:{ip}, INCR, TTL 300" (the window starts at the first attempt).
@@ -163,6 +164,7 @@ class Simulator:
         with connections.connect("rcmd", profile.rcmd, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as conn:
             conn.autocommit = True
             while not self._stop.wait(self.pace.job_tick):
+                self._extend_locks(conn, client)
                 rows = conn.execute("SELECT id, progress FROM jobs WHERE status = 'running' ORDER BY random() LIMIT 5").fetchall()
                 for job_id, progress in rows:
                     new = min(100, int(progress) + self.rng.randrange(1, 15))
@@ -171,6 +173,7 @@ class Simulator:
                                      "result = %s WHERE id = %s", [json.dumps({"files": self.rng.randrange(1, 500)}), job_id])
                         now_ms = int(time.time() * 1000)
                         client.lrem(f"{BULL}:active", 0, str(job_id))
+                        client.delete(bull.lock_key(job_id), bull.bull_lock_key(job_id))  # a worker lets go when done
                         client.zadd(f"{BULL}:completed", {str(job_id): now_ms})
                         client.hset(f"{BULL}:{job_id}", mapping={"progress": 100, "finishedOn": now_ms})
                         self._promote(conn, client)
@@ -178,6 +181,16 @@ class Simulator:
                         conn.execute("UPDATE jobs SET progress = %s WHERE id = %s", [new, job_id])
                         client.hset(f"{BULL}:{job_id}", "progress", new)
                     client.publish("pubsub:jobs", json.dumps({"jobId": str(job_id), "progress": new}))
+
+    @staticmethod
+    def _extend_locks(conn: Conn, client: Any) -> None:
+        """Each live worker extends its lock (TTL 5 min), as RCMD's do; XX: a lock that is gone stays gone (the
+        seed's stalled job keeps showing as no-lock in :queue)."""
+        running = conn.execute("SELECT id FROM jobs WHERE status = 'running'").fetchall()
+        pipe = client.pipeline(transaction=False)
+        for (job_id,) in running:
+            pipe.set(bull.lock_key(job_id), f"worker-{job_id.hex[:6]}", ex=300, xx=True)
+        pipe.execute()
 
     def _promote(self, conn: Conn, client: object) -> None:
         row = conn.execute("UPDATE jobs SET status = 'running', started_at = now() WHERE id = ("
@@ -187,6 +200,7 @@ class Simulator:
             client.lrem(f"{BULL}:wait", 0, job_id)  # type: ignore[attr-defined]
             client.lpush(f"{BULL}:active", job_id)  # type: ignore[attr-defined]
             client.hset(f"{BULL}:{job_id}", "processedOn", int(time.time() * 1000))  # type: ignore[attr-defined]
+            client.set(bull.lock_key(job_id), f"worker-{row[0].hex[:6]}", ex=300)  # type: ignore[attr-defined]
 
     def _orders(self) -> None:
         profile = self.profile

@@ -45,6 +45,24 @@ def duration(value: timedelta) -> str:
     return f"{seconds}s"
 
 
+def progress_bar(percent: int, width: int) -> str:
+    """A bar and its number in ``width`` cells; eighths of a cell, so 1 % moves it at 20 cells.
+
+    >>> progress_bar(45, 10), progress_bar(100, 10), progress_bar(0, 10)
+    ('██▎    45%', '█████ 100%', '        0%')
+    >>> progress_bar(150, 4), progress_bar(-3, 4)
+    ('100%', '  0%')
+    """
+    percent = max(0, min(100, percent))
+    number = f"{percent}%"
+    cells = width - 5
+    if cells <= 0:
+        return number.rjust(width)
+    eighths = round(percent * cells * 8 / 100)
+    bar = "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
+    return f"{bar.ljust(cells)} {number.rjust(4)}"
+
+
 def shown(column: Column, value: Any, revealed: str | None = None) -> str:
     """The text a cell shows, before escaping: masked, formatted, never markup.
 
@@ -73,6 +91,8 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
         return duration(value)
     if column.kind is Kind.BYTES and isinstance(value, int) and not isinstance(value, bool):
         return human_bytes(value)
+    if column.kind is Kind.PROGRESS and isinstance(value, int) and not isinstance(value, bool):
+        return progress_bar(value, column.width or 10)
     if column.kind is Kind.FLOAT and isinstance(value, float | int | Decimal) and not isinstance(value, bool):
         return f"{value:,.1f}" if abs(float(value)) >= 10 else f"{value:.2f}"
     if isinstance(value, bytes):

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     FLOAT = "float"
     DURATION = "duration"  # a timedelta (or seconds)
     BYTES = "bytes"  # a size in bytes (an int), shown as 1.5 MB
+    PROGRESS = "progress"  # a percentage 0-100 (an int), drawn as a bar as wide as the column
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,22 @@ class Lead:
         return self.filter.format(**values)
 
 
+# A message of a feed, read: the identity of the row it is about (as text, in id_columns order) and the fields
+# it changes; None for a message that is not about a row or cannot be read (it is untrusted: skipped, never shown).
+FeedUpdate = tuple[tuple[str, ...], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A Redis pub/sub channel whose messages change rows of the view (a job's progress and status). The rows
+    on screen take the changes as they come, in place; ``fallback_s``: the page is also read again this often,
+    for what the messages do not carry (and messages lost while Redis was away)."""
+
+    channel: str
+    parse: Callable[[bytes], FeedUpdate | None] = field(compare=False)
+    fallback_s: float = 10.0
+
+
 def _places(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
@@ -188,6 +205,7 @@ class ListSpec:
     family: str | None = None  # views shown side by side, one key each (the monitoring views)
     tab: str = ""  # its short name in the family's tab line (default: key)
     leads: tuple[Lead, ...] = ()  # where a row's detail leads, one key each
+    feed: Feed | None = None  # live changes to the rows on screen, from Redis pub/sub
 
     @property
     def reads_redis(self) -> bool:

@@ -1,0 +1,158 @@
+"""A job: its fields (payload and result as folded JSON, the error wrapped whole), and under them its
+``job_logs``, oldest first, coloured by level, following new lines while the job may still run."""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widgets import RichLog, Static
+
+from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.spec import ListSpec, Record
+from rcmd_tui.data.rcmd.job_logs import JobState, LogLine, first_lines, job_state, lines_after
+from rcmd_tui.data.rcmd.jobs import ACTIVE
+from rcmd_tui.screens.detail import DetailScreen, JsonTree
+from rcmd_tui.screens.permission_detail import wrapped
+from rcmd_tui.widgets.paged_table import PagedTable
+from rcmd_tui.widgets.safe_text import escape_controls
+
+FOLLOW_S = 2.0  # a running job's new log lines and state, read this often
+LEVEL_STYLES = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red", "fatal": "bold white on red"}
+
+
+def log_text(line: LogLine) -> Text:
+    """One line: time, level, message, details; every part from the database made inert.
+
+    >>> from datetime import datetime, UTC
+    >>> log_text(LogLine(1, "error", "copy failed\\x1b[2J", {"file": "a.txt"}, datetime(2026, 5, 1, 13, 4, 5, tzinfo=UTC))).plain
+    '13:04:05 error copy failed\\\\x1b[2J {"file":"a.txt"}'
+    """
+    level = line.level if line.level in LEVEL_STYLES else "info"
+    text = Text.assemble((line.created_at.strftime("%H:%M:%S") if line.created_at else "--:--:--", "dim"), " ",
+                         (f"{escape_controls(line.level, 8):<7}"[:7].rstrip(), LEVEL_STYLES[level]), " ",
+                         (escape_controls(line.message, 2000), LEVEL_STYLES[level] if level in ("error", "fatal") else ""))
+    if line.details not in (None, {}, []):
+        details = json.dumps(line.details, ensure_ascii=False, separators=(",", ":"), default=str)
+        text.append(" " + escape_controls(details, 500), style="dim")
+    return text
+
+
+class JobDetail(DetailScreen):
+    DEFAULT_CSS = """
+    JobDetail #detail-tree { height: 1fr; }
+    JobDetail #job-log-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
+    JobDetail #job-log { height: 1fr; min-height: 4; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "switch_pane", "Fields/log", id="job.switch", tooltip="Move between the job's fields and its log"),
+        Binding("f", "follow", "Follow", id="job.follow", show=False,
+                tooltip="Follow the log's new lines (on while the job may still run); again to stop"),
+    ]
+
+    def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
+        super().__init__(services, spec, record, table)
+        self.last_id = 0
+        self.lines_read = 0
+        self._follow: Timer | None = None
+        self.state: JobState | None = None
+
+    @property
+    def screen_name(self) -> str:
+        return f"{self.spec.title} › job"
+
+    @property
+    def job_id(self) -> str:
+        return str(self.record.get("id"))
+
+    def compose_body(self) -> ComposeResult:
+        yield from super().compose_body()
+        yield LogTitle("Log", id="job-log-title")
+        yield RichLog(id="job-log", markup=False, highlight=False, wrap=True, max_lines=2000)
+
+    def on_mount(self) -> None:
+        self.read_log()
+        if self.record.get("status") in ACTIVE:
+            self._follow = self.set_interval(FOLLOW_S, self.follow_log)
+
+    def fill(self) -> None:
+        super().fill()
+        error = self.record.get("error")
+        if error:
+            tree = self.query_one(JsonTree)
+            node = tree.root.add(Text("Error, whole", style="bold red"), expand=True)
+            node.add_leaf(wrapped(str(error), "red"), data=str(error))
+
+    def _title(self, text: str) -> None:
+        self.query_one("#job-log-title", LogTitle).say(text)
+
+    def _write(self, lines: list[LogLine]) -> None:
+        log = self.query_one(RichLog)
+        for line in lines:
+            log.write(log_text(line))
+        if lines:
+            self.last_id = lines[-1].id
+            self.lines_read += len(lines)
+
+    @work(exclusive=True, group="job-log", exit_on_error=False, description="read the job's log")
+    async def read_log(self) -> None:
+        self._title("Log: reading…")
+        lines, older = await first_lines(self.services.reader("rcmd"), self.job_id)
+        if older:
+            self.query_one(RichLog).write(Text(f"… {older:,} older lines not shown", style="dim italic"))
+        self._write(lines)
+        if not lines:
+            self.query_one(RichLog).write(Text("no log lines", style="dim italic"))
+        self._say()
+
+    @work(exclusive=True, group="job-follow", exit_on_error=False, description="follow the job's log")
+    async def follow_log(self) -> None:
+        pool = self.services.reader("rcmd")
+        self._write(await lines_after(pool, self.job_id, self.last_id))
+        self.state = await job_state(pool, self.job_id)
+        if self.state is None or self.state.status not in ACTIVE:
+            self._stop_following()
+        self._say()
+
+    def _stop_following(self) -> None:
+        if self._follow is not None:
+            self._follow.stop()
+            self._follow = None
+
+    def _say(self) -> None:
+        state = self.state
+        status = state.status if state else self.record.get("status")
+        progress = state.progress if state else self.record.get("progress")
+        now = f"{escape_controls(str(status), 20)}" + (f" {progress}%" if progress is not None else "")
+        following = "following (f stops)" if self._follow is not None else "not following (f follows)"
+        self._title(f"Log: {self.lines_read:,} lines │ job {now} │ {following}")
+
+    def action_follow(self) -> None:
+        if self._follow is not None:
+            self._stop_following()
+        else:
+            self._follow = self.set_interval(FOLLOW_S, self.follow_log)
+            self.follow_log()
+        self._say()
+
+    def action_switch_pane(self) -> None:
+        log = self.query_one(RichLog)
+        if log.has_focus:
+            self.query_one(JsonTree).focus()
+        else:
+            log.focus()
+
+
+class LogTitle(Static):
+    """The log's title line: what it holds and whether it follows; never markup."""
+
+    def __init__(self, text: str, *, id: str | None = None) -> None:
+        super().__init__(Text(text), id=id, markup=False)
+
+    def say(self, text: str) -> None:
+        self.update(Text(text))
