@@ -19,6 +19,7 @@ from rcmd_tui.data.lists.catalog import Place, resolve, views_for
 from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.screens.activity import ActivityScreen, BackendsScreen
 from rcmd_tui.screens.home import HomeScreen
+from rcmd_tui.screens.jobs import JobsScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.screens.permissions import PermissionsScreen
 from rcmd_tui.screens.redis_health import RedisHealthScreen
@@ -45,6 +46,7 @@ SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("storage", "rcmd"): StorageScreen,
     ("storage", "ordersync"): StorageScreen,
     ("redis-health", "rcmd"): RedisHealthScreen,
+    ("jobs", "rcmd"): JobsScreen,
 }
 
 HOME = Place("home", None, "every target's health")

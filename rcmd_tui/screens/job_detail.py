@@ -45,9 +45,9 @@ def log_text(line: LogLine) -> Text:
 
 class JobDetail(DetailScreen):
     DEFAULT_CSS = """
-    JobDetail #detail-tree { height: 1fr; }
+    JobDetail #detail-tree { height: 2fr; }
     JobDetail #job-log-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
-    JobDetail #job-log { height: 1fr; min-height: 4; }
+    JobDetail #job-log { height: 1fr; min-height: 5; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "switch_pane", "Fields/log", id="job.switch", tooltip="Move between the job's fields and its log"),

@@ -65,9 +65,13 @@ def _plant_rcmd(profile: Profile) -> None:
                 "VALUES (%s, %s, %s, 'x', 'user', %s, %s)",
                 [user, f"h{i}{payload}"[:50], f"hostile{i}@example.com", Jsonb({"note": payload, "all": _all()}),
                  NOW + timedelta(seconds=i)])
-            conn.execute(
-                "INSERT INTO jobs (user_id, type, status, payload, error, created_at) VALUES (%s, 'copy', 'failed', %s, %s, %s)",
-                [user, Jsonb({"src": payload, "all": _all()}), payload, NOW + timedelta(seconds=i)])
+            job = conn.execute(
+                "INSERT INTO jobs (user_id, type, status, payload, error, created_at) VALUES (%s, 'copy', 'failed', %s, %s, %s) "
+                "RETURNING id", [user, Jsonb({"src": payload, "all": _all()}), payload, NOW + timedelta(seconds=i)]).fetchone()
+            assert job is not None
+            conn.execute(  # the level too: the log colours a level it knows, and shows any other as text
+                "INSERT INTO job_logs (job_id, level, message, details) VALUES (%s, 'error', %s, %s)",
+                [job[0], payload, Jsonb({"path": payload, "all": _all()})])
             conn.execute(  # the token carries the payload too: only its fingerprint may ever show
                 "INSERT INTO sessions (user_id, token, ip_address, user_agent, device_info, expires_at, created_at) "
                 "VALUES (%s, %s, '10.9.9.9', %s, %s, %s, %s)",
@@ -170,6 +174,7 @@ SCREEN_CLASSES = {
     "StatementDetail": "enter on activity and on slow queries",
     "PermissionsScreen": "permissions rcmd", "PermissionDetail": "enter on permissions rcmd",
     "PermissionForm": "E on permissions rcmd", "AccessCheck": "A on permissions rcmd",
+    "JobsScreen": "jobs rcmd", "JobDetail": "enter on jobs rcmd (its log lines carry the payloads)",
 }
 
 

@@ -177,9 +177,9 @@ def _jobs(rng: random.Random, scale: Scale, now: datetime, data: RcmdData) -> No
                           "elapsedMs": int((completed - started).total_seconds() * 1000), "errors": 0}
             else:
                 progress = rng.randrange(0, 100)
-                retries = max_retries
+                retries = max_retries if progress % 2 else 1  # half may still be retried (no extra draw: see below)
                 error = rng.choice(vocab.JOB_ERRORS)
-        else:  # cancelled, before or during its run
+        else:  # cancelled, before or during its run (and queued: see below)
             if rng.random() < 0.5:
                 started = created + timedelta(seconds=rng.uniform(0.5, 120))
                 progress = rng.randrange(0, 100)
@@ -187,6 +187,9 @@ def _jobs(rng: random.Random, scale: Scale, now: datetime, data: RcmdData) -> No
             cancelled = min(cancelled, now)
             if started and started > cancelled:
                 started = cancelled
+            if status == "queued":  # waits, never started: the draws above are made all the same, so the rest
+                started = cancelled = None  # of the seeded data (and every test reading it) stays as it was
+                progress = 0
         data.jobs.append(Job(new_uuid(rng), rng.choice(data.user_ids), jtype, status, rng.randrange(1, 11),
                              progress, payload, result, error, retries, max_retries, scheduled, created,
                              started, completed, cancelled))
@@ -393,12 +396,22 @@ def _write_bull(pipe: redis.client.Pipeline, scale: Scale, now: datetime, data: 
             fields["delay"] = max(0, _ms(job.scheduled_for) - _ms(job.created_at))
         pipe.hset(f"{BULL}:{job.id}", mapping=fields)
         written += 1
+    # Planted for :queue, chosen by id so every seed plants the same: the first running job's worker died
+    # (no lock: no-lock), and the newest completed job's worker never let go of its lock (orphan-lock, no TTL).
+    # The other kinds would break the mirror tests/test_seed.py and tests/test_live.py check exactly.
+    stalled = min(running, key=lambda j: j.id.hex, default=None)
     for job in running:
+        if job is stalled:
+            continue
         pipe.set(f"{BULL}:{job.id}:lock", f"worker-{job.id.hex[:6]}", ex=30)
         pipe.set(f"lock:job:{job.id}", f"worker-{job.id.hex[:6]}", ex=300)
         remote = str(job.payload["src"]).split(":", 1)[0]
         pipe.set(f"lock:remote:{remote}", f"job-{job.id}", ex=30)
         written += 3
+    done = sorted(by_status.get("completed", []), key=lambda j: (j.completed_at or now, j.id.hex), reverse=True)
+    if done:
+        pipe.set(f"lock:job:{done[0].id}", f"worker-{done[0].id.hex[:6]}")
+        written += 1
     pipe.set(f"{BULL}:id", len(data.jobs))
     return written + 1
 

@@ -79,8 +79,9 @@ RCMD_JOBS = ListSpec(
         Column("created_at", "Created (UTC)", K.TIME, width=19),
         Column("type", "Type", K.ENUM, width=6),
         Column("status", "Status", K.ENUM, width=9),
-        Column("priority", "P", K.INT, width=2),
+        Column("priority", "Pri", K.INT, width=3),
         Column("progress", "Progress", K.PROGRESS, width=10),
+        Column("error", "Error", width=24, shown=False),  # early in a detail: why it failed comes first
         Column("username", "User", width=10, enriched=True),
         Column("tries", "Tries", width=5, expr="coalesce(retry_count, 0)::text || '/' || coalesce(max_retries, 0)::text"),
         Column("duration", "Took", K.DURATION, width=7, expr=DURATION),
@@ -88,7 +89,6 @@ RCMD_JOBS = ListSpec(
         Column("completed_at", "Completed (UTC)", K.TIME, width=19, shown=False),
         Column("cancelled_at", "Cancelled (UTC)", K.TIME, width=19, shown=False),
         Column("scheduled_for", "Scheduled for (UTC)", K.TIME, width=19, shown=False),
-        Column("error", "Error", width=24, shown=False),
         Column("lock_holder", "Lock held by", width=14, enriched=True, shown=False),
         Column("lock_ttl", "Lock TTL", K.DURATION, width=8, enriched=True, shown=False),
         Column("payload", "Payload", K.JSON, shown=False),
