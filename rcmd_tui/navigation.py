@@ -24,6 +24,7 @@ from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.screens.permissions import PermissionsScreen
 from rcmd_tui.screens.redis_health import RedisHealthScreen
 from rcmd_tui.screens.redis_keys import RedisKeysScreen
+from rcmd_tui.screens.schedules import SchedulesScreen
 from rcmd_tui.screens.sessions import OrderSyncSessionsScreen, RcmdSessionsScreen
 from rcmd_tui.screens.statements import StatementsScreen
 from rcmd_tui.screens.storage import StorageScreen
@@ -47,6 +48,7 @@ SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("storage", "ordersync"): StorageScreen,
     ("redis-health", "rcmd"): RedisHealthScreen,
     ("jobs", "rcmd"): JobsScreen,
+    ("schedules", "rcmd"): SchedulesScreen,
 }
 
 HOME = Place("home", None, "every target's health")

@@ -72,6 +72,11 @@ def _plant_rcmd(profile: Profile) -> None:
             conn.execute(  # the level too: the log colours a level it knows, and shows any other as text
                 "INSERT INTO job_logs (job_id, level, message, details) VALUES (%s, 'error', %s, %s)",
                 [job[0], payload, Jsonb({"path": payload, "all": _all()})])
+            conn.execute(  # a cron expression nobody can read, and a template the run-now preview shows
+                "INSERT INTO schedule_rules (user_id, name, description, rule_type, cron_expression, job_template, created_at) "
+                "VALUES (%s, %s, %s, 'cron', %s, %s, %s)",
+                [user, f"h{i}{payload}", payload, payload[:100], Jsonb({"type": "copy", "src": payload, "all": _all()}),
+                 NOW + timedelta(seconds=i)])
             conn.execute(  # the token carries the payload too: only its fingerprint may ever show
                 "INSERT INTO sessions (user_id, token, ip_address, user_agent, device_info, expires_at, created_at) "
                 "VALUES (%s, %s, '10.9.9.9', %s, %s, %s, %s)",
@@ -140,6 +145,7 @@ VISITS: dict[str, tuple[str, ...]] = {
     "sessions ordersync": ("enter",),
     "logins ordersync": ("enter",),
     "jobs rcmd": ("enter",),
+    "schedules rcmd": ("s", "N", "escape", "enter"),  # newest first: the hostile rules; run now's confirmation names one
     "orders ordersync": ("enter",),
     # The monitoring views: a session runs a statement that carries the payloads (see _plant_session).
     **{f"{name} {system}": keys for system in ("rcmd", "ordersync") for name, keys in (
@@ -156,7 +162,7 @@ NO_HOSTILE_TEXT = {f"{name} {system}" for system in ("rcmd", "ordersync")
 
 
 CONFIRMED = {"users rcmd": b"Deactivate 1 user", "sessions rcmd": b"Revoke 1 session", "redis rcmd": b"Delete Redis key",
-             "permissions rcmd": b"Edit permissions of",
+             "permissions rcmd": b"Edit permissions of", "schedules rcmd": b"Run h",
              "monitor rcmd": b"Terminate 1 backend",
              "monitor ordersync": b"Terminate 1 backend"}
 # Every screen class, by how the visits above reach it, or why it shows nothing from the data.
@@ -174,7 +180,7 @@ SCREEN_CLASSES = {
     "StatementDetail": "enter on activity and on slow queries",
     "PermissionsScreen": "permissions rcmd", "PermissionDetail": "enter on permissions rcmd",
     "PermissionForm": "E on permissions rcmd", "AccessCheck": "A on permissions rcmd",
-    "JobsScreen": "jobs rcmd", "JobDetail": "enter on jobs rcmd (its log lines carry the payloads)",
+    "JobsScreen": "jobs rcmd", "SchedulesScreen": "schedules rcmd", "JobDetail": "enter on jobs rcmd (its log lines carry the payloads)",
 }
 
 

@@ -13,3 +13,7 @@ CREATE INDEX idx_job_logs_job_id_id ON job_logs(job_id, id);
 GRANT UPDATE (priority, started_at) ON jobs TO rcmd_tui_admin;
 GRANT INSERT ON jobs TO rcmd_tui_admin;
 GRANT UPDATE (last_run_at) ON schedule_rules TO rcmd_tui_admin;
+
+-- The schedules list's orderings (by name, newest first), keyset-paged like every list.
+CREATE INDEX idx_schedule_rules_name_id ON schedule_rules(name, id);
+CREATE INDEX idx_schedule_rules_created_id ON schedule_rules(created_at DESC, id DESC);
