@@ -22,6 +22,7 @@ from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.jobs import JobsScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.screens.permissions import PermissionsScreen
+from rcmd_tui.screens.queue import QueueScreen
 from rcmd_tui.screens.redis_health import RedisHealthScreen
 from rcmd_tui.screens.redis_keys import RedisKeysScreen
 from rcmd_tui.screens.schedules import SchedulesScreen
@@ -49,6 +50,7 @@ SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("redis-health", "rcmd"): RedisHealthScreen,
     ("jobs", "rcmd"): JobsScreen,
     ("schedules", "rcmd"): SchedulesScreen,
+    ("queue", "rcmd"): QueueScreen,
 }
 
 HOME = Place("home", None, "every target's health")

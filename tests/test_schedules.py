@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -84,7 +85,7 @@ def test_cron_runs_across_daylight_saving_in_the_profiles_zone() -> None:
     assert [local(t) for t in hourly] == ["2026-10-25 02:00 CEST", "2026-10-25 02:00 CET", "2026-10-25 03:00 CET",
                                           "2026-10-25 04:00 CET", "2026-10-25 05:00 CET"]  # every real hour
     utc = [t.astimezone(UTC) for t in hourly]
-    assert {b - a for a, b in zip(utc, utc[1:], strict=False)} == {timedelta(hours=1)}
+    assert {b - a for a, b in pairwise(utc)} == {timedelta(hours=1)}
     assert cron_runs("0 9 * * *", datetime(2026, 7, 1, tzinfo=UTC), BERLIN).runs[0].utcoffset() == timedelta(hours=2)
 
 
@@ -112,7 +113,7 @@ async def test_the_list_shows_next_runs_in_the_profiles_zone_and_keeps_a_broken_
         assert set(rows) == {"a nightly backup", "b broken", "c hourly", "d once"}
         nightly = rows["a nightly backup"]
         assert nightly.get("when") == "30 2 * * *" and str(nightly.get("next_run")).endswith(("02:30 CET", "02:30 CEST", "03:00 CEST"))
-        assert len(str(nightly.get("next_runs")).split(", ")) == 5
+        assert len(nightly.get("next_runs")) == 5
         assert rows["b broken"].get("next_run") == "invalid cron: [0 25 * * *] is not acceptable, out of range"
         assert rows["c hourly"].get("when") == "every 1h" and rows["d once"].get("when") == "once"
         assert c.error() == ""

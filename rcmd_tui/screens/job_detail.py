@@ -130,7 +130,8 @@ class JobDetail(DetailScreen):
         progress = state.progress if state else self.record.get("progress")
         now = f"{escape_controls(str(status), 20)}" + (f" {progress}%" if progress is not None else "")
         following = "following (f stops)" if self._follow is not None else "not following (f follows)"
-        self._title(f"Log: {self.lines_read:,} lines │ job {now} │ {following}")
+        lines = f"{self.lines_read:,} line{'' if self.lines_read == 1 else 's'}"
+        self._title(f"Log: {lines} │ job {now} │ {following}")
 
     def action_follow(self) -> None:
         if self._follow is not None:

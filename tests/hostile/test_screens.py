@@ -126,6 +126,9 @@ def _plant_redis(profile: Profile) -> None:
         key = f"hostile:{i}:{payload}".encode()
         client.hset(key, mapping={payload: payload, "bytes": b"\xff\xfe" + payload.encode(), "big": "x" * 1_000_000})
     client.set(b"hostile:string:\xff", _all().encode() + b"\xff" * 10)
+    for n, payload in enumerate(PAYLOADS.values()):  # :queue shows Bull members and lock values (no-row, orphan-lock)
+        client.lpush("bull:jobs:wait", payload)
+        client.set(f"lock:job:hostile-{n}", payload)
     client.close()
 
 
@@ -145,7 +148,8 @@ VISITS: dict[str, tuple[str, ...]] = {
     "sessions ordersync": ("enter",),
     "logins ordersync": ("enter",),
     "jobs rcmd": ("enter",),
-    "schedules rcmd": ("s", "N", "escape", "enter"),  # newest first: the hostile rules; run now's confirmation names one
+    "schedules rcmd": ("s", "N", "escape", "enter"),
+    "queue rcmd": ("/", *"no-row", "enter", "enter"),  # newest first: the hostile rules; run now's confirmation names one
     "orders ordersync": ("enter",),
     # The monitoring views: a session runs a statement that carries the payloads (see _plant_session).
     **{f"{name} {system}": keys for system in ("rcmd", "ordersync") for name, keys in (
@@ -180,7 +184,8 @@ SCREEN_CLASSES = {
     "StatementDetail": "enter on activity and on slow queries",
     "PermissionsScreen": "permissions rcmd", "PermissionDetail": "enter on permissions rcmd",
     "PermissionForm": "E on permissions rcmd", "AccessCheck": "A on permissions rcmd",
-    "JobsScreen": "jobs rcmd", "SchedulesScreen": "schedules rcmd", "JobDetail": "enter on jobs rcmd (its log lines carry the payloads)",
+    "JobsScreen": "jobs rcmd", "SchedulesScreen": "schedules rcmd", "QueueScreen": "queue rcmd",
+    "JobDetail": "enter on jobs rcmd (its log lines carry the payloads)",
 }
 
 

@@ -169,6 +169,7 @@ class Simulator:
                 for job_id, progress in rows:
                     new = min(100, int(progress) + self.rng.randrange(1, 15))
                     if new >= 100:
+                        conn.execute("INSERT INTO job_logs (job_id, level, message) VALUES (%s, 'info', 'completed')", [job_id])
                         conn.execute("UPDATE jobs SET status = 'completed', progress = 100, completed_at = now(), "
                                      "result = %s WHERE id = %s", [json.dumps({"files": self.rng.randrange(1, 500)}), job_id])
                         now_ms = int(time.time() * 1000)
@@ -179,6 +180,10 @@ class Simulator:
                         self._promote(conn, client)
                     else:
                         conn.execute("UPDATE jobs SET progress = %s WHERE id = %s", [new, job_id])
+                        if new // 25 > int(progress) // 25:  # a line each quarter, for a detail to follow
+                            conn.execute("INSERT INTO job_logs (job_id, level, message, details) VALUES (%s, %s, %s, %s)",
+                                         [job_id, "warning" if self.rng.random() < 0.2 else "info",
+                                          f"{new}% transferred", json.dumps({"progress": new})])
                         client.hset(f"{BULL}:{job_id}", "progress", new)
                     client.publish("pubsub:jobs", json.dumps({"jobId": str(job_id), "progress": new}))
 

@@ -82,9 +82,9 @@ RCMD_JOBS = ListSpec(
         Column("priority", "Pri", K.INT, width=3),
         Column("progress", "Progress", K.PROGRESS, width=10),
         Column("error", "Error", width=24, shown=False),  # early in a detail: why it failed comes first
-        Column("username", "User", width=10, enriched=True),
+        Column("username", "User", width=9, enriched=True),
         Column("tries", "Tries", width=5, expr="coalesce(retry_count, 0)::text || '/' || coalesce(max_retries, 0)::text"),
-        Column("duration", "Took", K.DURATION, width=7, expr=DURATION),
+        Column("duration", "Took", K.DURATION, width=8, expr=DURATION),
         Column("started_at", "Started (UTC)", K.TIME, width=19, shown=False),
         Column("completed_at", "Completed (UTC)", K.TIME, width=19, shown=False),
         Column("cancelled_at", "Cancelled (UTC)", K.TIME, width=19, shown=False),

@@ -129,7 +129,7 @@ class RunTimes:
                 row["next_run"] = row["next_runs"] = found.problem
             else:
                 row["next_run"] = local(found.runs[0])
-                row["next_runs"] = ", ".join(local(t) for t in found.runs)
+                row["next_runs"] = [local(t) for t in found.runs]  # JSON: a detail shows one a line
 
 
 def every(seconds: int | None) -> str:
@@ -152,9 +152,9 @@ RCMD_SCHEDULES = ListSpec(
         Column("username", "User", width=10, enriched=True),
         Column("is_active", "On", K.BOOL, width=3),
         Column("when", "When", width=14, enriched=True),
-        Column("next_run", "Next run (profile zone)", width=20, enriched=True),
+        Column("next_run", "Next run", width=20, enriched=True),
         Column("last_run_at", "Last run (UTC)", K.TIME, width=19),
-        Column("next_runs", "Next five runs", width=60, enriched=True, shown=False),
+        Column("next_runs", "Next five runs", K.JSON, width=60, enriched=True, shown=False),
         Column("rule_type", "Type", K.ENUM, width=8, shown=False),
         Column("cron_expression", "Cron", width=14, shown=False),
         Column("interval_seconds", "Interval (s)", K.INT, width=8, shown=False),

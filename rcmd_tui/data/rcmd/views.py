@@ -6,6 +6,7 @@ from __future__ import annotations
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, RedisKeys, Shorthand, Table
 from rcmd_tui.data.rcmd.jobs import RCMD_JOBS
 from rcmd_tui.data.rcmd.permissions_view import RCMD_PERMISSIONS
+from rcmd_tui.data.rcmd.queue import RCMD_QUEUE
 from rcmd_tui.data.rcmd.redis_keys import KEY_STATE, TYPES
 from rcmd_tui.data.rcmd.schedules import RCMD_SCHEDULES
 from rcmd_tui.data.rcmd.sessions import RCMD_SESSIONS
@@ -85,4 +86,4 @@ REDIS_KEYS = ListSpec(
     enrichers=(KEY_STATE,),
 )
 
-VIEWS = (RCMD_AUDIT, RCMD_USERS, RCMD_SESSIONS, RCMD_PERMISSIONS, RCMD_JOBS, REDIS_KEYS, RCMD_SCHEDULES)
+VIEWS = (RCMD_AUDIT, RCMD_USERS, RCMD_SESSIONS, RCMD_PERMISSIONS, RCMD_JOBS, REDIS_KEYS, RCMD_QUEUE, RCMD_SCHEDULES)
