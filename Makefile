@@ -47,6 +47,7 @@ bench: $(DEV_STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python -m bench.decrypt_bench
 	$(BIN)/python -m bench.startup_bench --baseline-venv $(BENCH_VENV)
 	$(BIN)/python -m bench.monitor_bench --baseline-venv $(BENCH_VENV)
+	$(BIN)/python -m bench.jobs_bench
 	$(BIN)/python -m bench.seed_bench --scale large --paging
 
 clean:

@@ -53,6 +53,7 @@ MIN_INTERVAL_S, MAX_INTERVAL_S = 0.5, 60.0  # a live view's refresh: + and - mov
 AUTO_REFRESH_S = 5.0  # a table's auto refresh: one page query every 5 s while it is on
 FEED_FLUSH_S = 0.1  # a feed's messages are applied together, at most this late
 FEED_RETRY_S = 5.0
+FEED_HOLD_S = 3.0  # the feed's last word outlives a re-read by this long (the database catches up meanwhile)
 
 
 class ListScreen(StandardScreen):
@@ -100,6 +101,7 @@ class ListScreen(StandardScreen):
         self.feed: str | None = None  # live or lost, while a feed is followed
         self.feed_messages = 0  # read by bench/jobs_bench.py
         self._feed_task: asyncio.Task[None] | None = None
+        self._feed_recent: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}  # identity -> (when, last word)
 
     def _asked(self) -> tuple[str, str]:
         return (self.filter.text, self.ordering.name)
@@ -192,10 +194,21 @@ class ListScreen(StandardScreen):
             now = time.monotonic()
             if pending and now - flushed >= FEED_FLUSH_S:
                 self.table.patch(pending)
+                for ident, change in pending.items():
+                    self._feed_recent[ident] = (now, {**self._feed_recent.get(ident, (now, {}))[1], **change})
                 pending = {}
                 flushed = now
             elif not pending:
                 flushed = now
+
+    def _reapply_feed(self) -> None:
+        """A re-read brings the rows as the database had them, which may be behind what the feed said a moment
+        ago (a worker publishes before it writes): the feed's last word of the past FEED_HOLD_S stands."""
+        if not self._feed_recent:
+            return
+        now = time.monotonic()
+        self._feed_recent = {k: v for k, v in self._feed_recent.items() if now - v[0] < FEED_HOLD_S}
+        self.table.patch({k: v[1] for k, v in self._feed_recent.items()})
 
     def _feed_state(self, state: str) -> None:
         if state != self.feed:
@@ -332,6 +345,7 @@ class ListScreen(StandardScreen):
                 del self.table.marked[ident]
         if event.how not in ("redraw", "located"):  # rows just read: an error shown from an earlier read is over
             self.clear_error()
+            self._reapply_feed()
         if event.rows == 0 and not self.table.window and event.how in ("first", "at", "last"):
             self.table.placeholder = f"no rows match: {self.filter.text}" if self.filter.text else "no rows"
             if event.how == "first":  # nothing at all: the total is known, whatever the planner would guess
