@@ -202,3 +202,12 @@ async def services(profile: Profile) -> AsyncIterator[Services]:
     await services.open()
     yield services
     await services.close()
+
+
+@pytest.fixture
+def redis_client(profile: Profile) -> Iterator[redis.Redis]:
+    """A plain client on the profile's (throwaway) Redis, for planting and reading back keys."""
+    assert profile.rcmd_redis_url is not None
+    client = redis.Redis.from_url(profile.rcmd_redis_url)
+    yield client
+    client.close()

@@ -159,6 +159,12 @@ def login_as(profile: Profile, system: str, name: str, tier: str, grants: Sequen
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
+def rcmd_sql(profile: Profile) -> psycopg.Connection[Any]:
+    """A plain autocommit connection to the profile's RCMD schema, for planting and reading back rows."""
+    assert profile.rcmd is not None
+    return psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}", autocommit=True)
+
+
 @contextlib.asynccontextmanager
 async def opened_services(profile: Profile) -> AsyncIterator[Services]:
     services = Services(profile)

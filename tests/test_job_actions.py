@@ -4,11 +4,9 @@ longer as shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 import redis
 
@@ -18,7 +16,7 @@ from rcmd_tui.data.actions.plan import TargetChanged
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.rcmd import bull
 from rcmd_tui.data.rcmd.job_actions import Job, cancel_jobs, change_priority, release_lock, retry_job
-from tests.helpers import login_as, opened_services
+from tests.helpers import login_as, opened_services, rcmd_sql
 from tests.listdata import fill_rcmd, user_id
 
 
@@ -26,24 +24,11 @@ def jid(n: int) -> str:
     return f"00000000-0000-4000-b000-{n:012d}"
 
 
-def _pg(profile: Profile) -> psycopg.Connection[Any]:
-    assert profile.rcmd is not None
-    return psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}", autocommit=True)
-
-
-@pytest.fixture
-def redis_client(profile: Profile) -> Iterator[redis.Redis]:
-    assert profile.rcmd_redis_url is not None
-    client = redis.Redis.from_url(profile.rcmd_redis_url)
-    yield client
-    client.close()
-
-
 def plant(profile: Profile, n: int, status: str, *, retries: int = 0, priority: int = 5) -> Job:
     now = datetime.now(UTC)
     started = now - timedelta(hours=1) if status in ("running", "failed", "completed") else None
     done = now if status in ("failed", "completed") else None
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         conn.execute("INSERT INTO jobs (id, user_id, type, status, priority, payload, error, retry_count, max_retries, "
                      "created_at, started_at, completed_at) VALUES (%s, %s, 'copy', %s, %s, '{}', %s, %s, 3, %s, %s, %s)",
                      [jid(n), user_id(0), status, priority, "boom" if status == "failed" else None, retries,
@@ -52,7 +37,7 @@ def plant(profile: Profile, n: int, status: str, *, retries: int = 0, priority: 
 
 
 def row(profile: Profile, n: int) -> tuple[Any, ...]:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         found = conn.execute("SELECT status, retry_count, priority, error, cancelled_at IS NOT NULL, started_at IS NULL "
                              "FROM jobs WHERE id = %s", [jid(n)]).fetchone()
     assert found is not None
@@ -60,7 +45,7 @@ def row(profile: Profile, n: int) -> tuple[Any, ...]:
 
 
 def audited(profile: Profile, action: str, n: int) -> list[dict[str, Any]]:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         return [r[0] for r in conn.execute("SELECT details FROM audit_logs WHERE action = %s AND resource_id = %s",
                                            [action, jid(n)]).fetchall()]
 
@@ -91,7 +76,7 @@ async def test_cancel_refuses_a_job_that_finished_meanwhile(profile: Profile, se
                                                             redis_client: redis.Redis) -> None:
     job = plant(profile, 1, "running")
     redis_client.set(bull.lock_key(job.id), "worker-1")
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         conn.execute("UPDATE jobs SET status = 'completed', completed_at = now() WHERE id = %s", [job.id])
     with pytest.raises(TargetChanged, match="now 00000000 completed"):
         await actions.run(services, cancel_jobs([job], services.profile))

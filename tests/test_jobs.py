@@ -6,13 +6,11 @@ live updates from ``pubsub:jobs`` applied in place (no reload, the cursor kept),
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import redis
 from textual.pilot import Pilot
@@ -24,7 +22,7 @@ from rcmd_tui.data.rcmd import bull
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.job_detail import JobDetail
 from rcmd_tui.screens.jobs import JobsScreen
-from tests.helpers import open_console, until_confirm, until_screen
+from tests.helpers import open_console, rcmd_sql, until_confirm, until_screen
 from tests.listdata import T0, fill_rcmd, user_id
 from tests.terminal import console_in_terminal
 
@@ -35,25 +33,12 @@ def job_id(n: int) -> str:
     return f"00000000-0000-4000-a000-{n:012d}"
 
 
-def _pg(profile: Profile) -> psycopg.Connection[Any]:
-    assert profile.rcmd is not None
-    return psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}", autocommit=True)
-
-
-@pytest.fixture
-def redis_client(profile: Profile) -> Iterator[redis.Redis]:
-    assert profile.rcmd_redis_url is not None
-    client = redis.Redis.from_url(profile.rcmd_redis_url)
-    yield client
-    client.close()
-
-
 def plant_jobs(profile: Profile, n: int = 12, *, running: bool = True) -> None:
     """``n`` jobs a minute apart back from T0, statuses in turn (no running one with ``running=False``: its
     duration grows with the clock); job 0 has three log lines."""
     fill_rcmd(profile, rows=5)
     statuses = STATUSES if running else STATUSES[1:]
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         for i in range(n):
             status = statuses[i % len(statuses)]
             created = T0 - timedelta(minutes=i)
@@ -134,7 +119,7 @@ async def test_a_jobs_detail_shows_its_log_coloured_and_follows_new_lines(profil
         text = "\n".join(line.text for line in log.lines)
         assert "started copy" in text and "slow remote" in text and "\\x1b[2J" in text and "\x1b" not in text
         assert detail._follow is not None  # running: it follows
-        with _pg(profile) as conn:
+        with rcmd_sql(profile) as conn:
             conn.execute("INSERT INTO job_logs (job_id, level, message) VALUES (%s, 'fatal', 'worker lost')", [job_id(0)])
             conn.execute("UPDATE jobs SET status = 'failed', error = 'worker lost', completed_at = now() WHERE id = %s", [job_id(0)])
         await _until(lambda: any("worker lost" in line.text for line in log.lines), c.pilot, seconds=8)
@@ -155,7 +140,7 @@ async def test_cancel_through_the_screen_changes_both_stores_and_is_audited(prof
         assert confirm.typed is None and "LREM bull:jobs:wait 0 " + job_id(1) in "\n".join(confirm.statements)
         await c.press("enter")
         await _until(lambda: c.table.window[1].get("status") == "cancelled", c.pilot)
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         cancelled = conn.execute("SELECT status, cancelled_at IS NOT NULL FROM jobs WHERE id = %s", [job_id(1)]).fetchone()
         assert cancelled == ("cancelled", True)
         assert conn.execute("SELECT count(*) FROM audit_logs WHERE action = 'console.job.cancel' AND resource_id = %s",
@@ -228,7 +213,7 @@ def test_jobs_at_80x24(snap_compare: Any, profile: Profile, monkeypatch: pytest.
 def test_a_jobs_detail_at_80x24(snap_compare: Any, profile: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOGNAME", "operator")
     plant_jobs(profile, running=False)
-    with _pg(profile) as conn:  # job 0 is queued here: its log, as the running one's would be
+    with rcmd_sql(profile) as conn:  # job 0 is queued here: its log, as the running one's would be
         conn.execute("UPDATE jobs SET status = 'failed', error = %s, retry_count = 3, started_at = %s, completed_at = %s, "
                      "progress = 37 WHERE id = %s",
                      ["rclone: 403 Forbidden: quota exceeded on gdrive:/photos after 3 attempts; the remote's daily "

@@ -12,7 +12,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import redis
 from psycopg.types.json import Jsonb
@@ -36,7 +35,7 @@ from rcmd_tui.screens.detail import JsonTree
 from rcmd_tui.screens.permission_detail import PermissionDetail
 from rcmd_tui.screens.permission_form import PermissionForm
 from rcmd_tui.screens.permissions import PermissionsScreen
-from tests.helpers import Console, open_console, opened_services, until_confirm, until_screen
+from tests.helpers import Console, open_console, opened_services, rcmd_sql, until_confirm, until_screen
 from tests.listdata import T0, fill_rcmd, user_id
 from tests.terminal import console_in_terminal
 
@@ -59,14 +58,9 @@ ROWS = (
 ALICE_GDRIVE = cache_key(user_id(0), "gdrive")
 
 
-def _pg(profile: Profile) -> psycopg.Connection[Any]:
-    assert profile.rcmd is not None
-    return psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}", autocommit=True)
-
-
 def plant(profile: Profile) -> redis.Redis:
     """The rows above, ANALYZEd (a fixed total), and the service's cache of alice on gdrive; the Redis client."""
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         if conn.execute("SELECT 1 FROM users WHERE id = %s", [user_id(0)]).fetchone() is None:  # else the services fixture's
             fill_rcmd(profile, rows=0)
         for row in ROWS:
@@ -88,13 +82,13 @@ def planted(profile: Profile) -> Iterator[redis.Redis]:
 
 
 def _row(profile: Profile, permission_id: str) -> tuple[Any, ...] | None:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         return conn.execute("SELECT permissions, path_rules, is_active FROM permissions WHERE id = %s",
                             [permission_id]).fetchone()
 
 
 def _audit(profile: Profile) -> list[tuple[str, str, dict[str, Any]]]:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         return [(r[0], r[1], r[2]) for r in conn.execute(
             "SELECT action, resource_id, details FROM audit_logs WHERE resource_type = 'permissions' ORDER BY id")]
 
@@ -149,7 +143,7 @@ async def test_each_row_shows_its_user_remote_set_and_rules_in_words(services: S
 async def test_filters_by_user_remote_active_and_a_permission(services: Services, profile: Profile, planted: redis.Redis,
                                                               text: str, expected: set[str]) -> None:
     since = text.startswith("since:")
-    with _pg(profile) as conn:  # since: counts back from now; the rows are planted back from T0
+    with rcmd_sql(profile) as conn:  # since: counts back from now; the rows are planted back from T0
         if since:
             conn.execute("UPDATE permissions SET updated_at = updated_at - %s::timestamptz + now()", [T0])
     assert {r["remote_id"] for r in await _shown(services, text)} == expected
@@ -164,7 +158,7 @@ def test_a_permission_that_is_no_action_is_refused_before_anything_runs() -> Non
 async def test_the_updated_ordering_is_served_by_its_index(services: Services, profile: Profile) -> None:
     ordering = RCMD_PERMISSIONS.ordering("updated")
     query, params = page_query(RCMD_PERMISSIONS, ordering, compile_filter(RCMD_PERMISSIONS, ""), (T0, pid(1)), 101)
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         conn.execute("SET enable_seqscan = off")  # an empty table: only the planner's choice without them is of interest
         conn.execute("SET enable_bitmapscan = off")
         plan = "\n".join(r[0] for r in conn.execute(b"EXPLAIN " + query.as_bytes(conn), params))
@@ -261,7 +255,7 @@ async def test_a_new_row_names_an_unknown_user_then_is_created_for_the_one_named
         assert "permissions: read" in shown and "  + /in/*  allow write  deny none" in shown and "INSERT" in shown
         await c.press("enter")
         await c.settle()
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         created = conn.execute("SELECT id::text, permissions, path_rules FROM permissions WHERE user_id = %s "
                                "AND remote_id = 'b2-archive'", [user_id(1)]).fetchone()
     assert created is not None and created[1:] == (["read"], [{"path": "/in/*", "allow": ["write"], "deny": []}])
@@ -330,7 +324,7 @@ async def test_read_only_refuses_the_editor_but_still_checks_access(profile: Pro
 
 async def test_the_detail_shows_the_rules_as_a_table_and_a_malformed_rule_as_stored(profile: Profile,
                                                                                     planted: redis.Redis) -> None:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         conn.execute("UPDATE permissions SET path_rules = %s WHERE id = %s",
                      [Jsonb([*SEED_RULES, {"path": "docs", "depth": 2}]), pid(1)])
     async with open_console(profile, "permissions") as c:

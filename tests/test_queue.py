@@ -6,7 +6,6 @@ past the cut looking lost, a fix through the screen, the real console at 80x24 a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +31,7 @@ from rcmd_tui.data.rcmd import bull
 from rcmd_tui.data.rcmd.queue import MAX_PER_STATE, RCMD_QUEUE, lengths_line
 from rcmd_tui.data.rcmd.queue_actions import fix_queue, with_missing_hashes
 from rcmd_tui.screens.queue import QueueScreen, entry_of
-from tests.helpers import open_console, opened_services, run_cli, until_confirm
+from tests.helpers import open_console, opened_services, rcmd_sql, run_cli, until_confirm
 from tests.listdata import fill_rcmd, user_id
 from tests.terminal import console_in_terminal
 
@@ -48,24 +47,11 @@ def _fixed_os_user(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOGNAME", "operator")
 
 
-@pytest.fixture
-def redis_client(profile: Profile) -> Iterator[redis.Redis]:
-    assert profile.rcmd_redis_url is not None
-    client = redis.Redis.from_url(profile.rcmd_redis_url)
-    yield client
-    client.close()
-
-
-def _pg(profile: Profile) -> psycopg.Connection[Any]:
-    assert profile.rcmd is not None
-    return psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}", autocommit=True)
-
-
 def job(profile: Profile, n: int, status: str, user: int = 0, kind: str = "copy") -> str:
     now = datetime.now(UTC)
     started = now - timedelta(minutes=2) if status in ("running", "completed", "failed") else None
     done = now - timedelta(minutes=1) if status in ("completed", "failed") else None
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         conn.execute("INSERT INTO jobs (id, user_id, type, status, payload, created_at, started_at, completed_at, "
                      "cancelled_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                      [jid(n), user_id(user), kind, status, json.dumps({"src": f"gdrive:/{n}", "dst": "s3:/b"}),
@@ -123,7 +109,7 @@ def _problems(records: list[Record]) -> dict[tuple[str, str], str]:
 
 
 def _audit(profile: Profile) -> list[tuple[str, str, str]]:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         return [(r[0], r[1], r[2]) for r in conn.execute(
             "SELECT resource_id, result, details->>'kind' FROM audit_logs WHERE action = 'console.queue.fix' ORDER BY id")]
 
@@ -133,7 +119,7 @@ def _wait(client: redis.Redis) -> list[str]:
 
 
 def _status(profile: Profile, n: int) -> tuple[Any, ...]:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         row = conn.execute("SELECT status, started_at FROM jobs WHERE id = %s", [jid(n)]).fetchone()
     assert row is not None
     return tuple(row)
@@ -249,7 +235,7 @@ async def test_a_long_list_is_read_in_part_and_a_job_past_the_cut_is_not_lost(se
                                                                                redis_client: redis.Redis) -> None:
     fill = MAX_PER_STATE + 2
     ids = [f"{n:08x}-0000-4000-8000-{n:012d}" for n in range(1, fill + 1)]
-    with _pg(profile) as conn, conn.cursor() as cur:
+    with rcmd_sql(profile) as conn, conn.cursor() as cur:
         cur.executemany("INSERT INTO jobs (id, user_id, type, status, payload) VALUES (%s, %s, 'copy', 'queued', '{}')",
                         [(i, user_id(0)) for i in ids])
     redis_client.lpush(bull.WAIT, *ids)  # ids[0] runs first; the last two sit past the 1,000 read

@@ -5,15 +5,12 @@ and off, and "run now" (a job from the template in both stores, the run recorded
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 import redis
 
@@ -24,7 +21,7 @@ from rcmd_tui.data.rcmd.schedule_actions import Rule, run_now, set_rules_active
 from rcmd_tui.data.rcmd.schedules import cron_runs, interval_runs, local, next_runs
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.schedules import SchedulesScreen
-from tests.helpers import login_as, open_console, opened_services, until_confirm
+from tests.helpers import login_as, open_console, opened_services, rcmd_sql, until_confirm
 from tests.listdata import fill_rcmd, user_id
 from tests.terminal import console_in_terminal
 
@@ -36,19 +33,6 @@ def rid(n: int) -> str:
     return f"00000000-0000-4000-c000-{n:012d}"
 
 
-def _pg(profile: Profile) -> psycopg.Connection[Any]:
-    assert profile.rcmd is not None
-    return psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}", autocommit=True)
-
-
-@pytest.fixture
-def redis_client(profile: Profile) -> Iterator[redis.Redis]:
-    assert profile.rcmd_redis_url is not None
-    client = redis.Redis.from_url(profile.rcmd_redis_url)
-    yield client
-    client.close()
-
-
 def plant(profile: Profile) -> None:
     """Rules 0-3: a valid cron, an invalid one, an hourly interval (inactive), a one-off."""
     fill_rcmd(profile, rows=1)
@@ -56,7 +40,7 @@ def plant(profile: Profile) -> None:
             (rid(1), "b broken", "cron", "0 25 * * *", None, True),
             (rid(2), "c hourly", "interval", None, 3600, False),
             (rid(3), "d once", "once", None, None, True)]
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         for id_, name, kind, cron, every, active in rows:
             conn.execute("INSERT INTO schedule_rules (id, user_id, name, rule_type, cron_expression, interval_seconds, "
                          "job_template, is_active, next_run_at, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -127,7 +111,7 @@ async def test_switching_rules_on_and_off_is_re_checked_and_audited(profile: Pro
         with pytest.raises(actions.TargetChanged, match="already inactive: a nightly backup"):  # shown active, it is not now
             await actions.run(services, set_rules_active([on], False, services.profile))
         await actions.run(services, set_rules_active([off], True, services.profile))
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         assert conn.execute("SELECT id::text, is_active FROM schedule_rules WHERE id IN (%s, %s) ORDER BY id",
                             [rid(0), rid(2)]).fetchall() == [(rid(0), False), (rid(2), True)]
         actions_done = conn.execute("SELECT action, resource_id FROM audit_logs WHERE action LIKE 'console.schedule.%%' "
@@ -140,12 +124,12 @@ async def test_run_now_queues_a_job_from_the_template_in_both_stores(profile: Pr
     job = "00000000-0000-4000-d000-000000000001"
     async with opened_services(profile) as services:
         await actions.run(services, run_now(Rule(rid(2), "c hourly", user_id(0), False, TEMPLATE), job, services.profile))
-        with _pg(profile) as conn:  # someone edits the template: a run from the one shown is refused
+        with rcmd_sql(profile) as conn:  # someone edits the template: a run from the one shown is refused
             conn.execute("UPDATE schedule_rules SET job_template = '{\"type\": \"copy\"}' WHERE id = %s", [rid(0)])
         with pytest.raises(actions.TargetChanged, match="template changed"):
             await actions.run(services, run_now(Rule(rid(0), "a", user_id(0), True, TEMPLATE), job.replace("1", "2"),
                                                 services.profile))
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         assert conn.execute("SELECT user_id::text, type, status, priority, payload, max_retries FROM jobs WHERE id = %s",
                             [job]).fetchone() == (user_id(0), "backup", "queued", 8, {"src": "gdrive:/photos", "dst": "s3:/cold"}, 3)
         assert conn.execute("SELECT last_run_at > now() - interval '1 minute' FROM schedule_rules WHERE id = %s",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from rcmd_tui.data.lists.engine import open_source
 from rcmd_tui.data.rcmd.session_actions import Session, clean_mismatches, revoke_sessions, revoke_user_sessions
 from rcmd_tui.data.rcmd.sessions import RCMD_SESSIONS, session_key, user_set_key
 from rcmd_tui.screens.confirm import ConfirmScreen
-from tests.helpers import open_console, until_confirm
+from tests.helpers import open_console, rcmd_sql, until_confirm
 from tests.listdata import user_id
 
 ALICE, BOB = user_id(0), user_id(1)
@@ -29,25 +28,12 @@ def sid(n: int) -> str:
     return f"00000000-0000-4000-9000-{n:012d}"
 
 
-def _pg(profile: Profile) -> psycopg.Connection[Any]:
-    assert profile.rcmd is not None
-    return psycopg.connect(profile.rcmd.dsn, options=f"-c search_path={profile.rcmd.schema}", autocommit=True)
-
-
-@pytest.fixture
-def redis_client(profile: Profile) -> Iterator[redis.Redis]:
-    assert profile.rcmd_redis_url is not None
-    client = redis.Redis.from_url(profile.rcmd_redis_url)
-    yield client
-    client.close()
-
-
 def plant(profile: Profile, client: redis.Redis, n: int, user: str, *, active: bool = True, hours: float = 5,
           key: bool = True, ttl_s: int | None = None, member: bool = True) -> Session:
     """A session row, and in Redis what RCMD would keep of it (or, with the flags, where it would not)."""
     now = datetime.now(UTC)
     expires = now + timedelta(hours=hours)
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         conn.execute("INSERT INTO sessions (id, user_id, token, ip_address, user_agent, expires_at, is_active, created_at) "
                      "VALUES (%s, %s, %s, '10.1.2.3', 'curl/8', %s, %s, %s)",
                      [sid(n), user, f"token-{n}", expires, active, now - timedelta(minutes=n)])
@@ -63,14 +49,14 @@ def plant(profile: Profile, client: redis.Redis, n: int, user: str, *, active: b
 
 
 def _row(profile: Profile, n: int) -> tuple[Any, ...]:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         row = conn.execute("SELECT is_active FROM sessions WHERE id = %s", [sid(n)]).fetchone()
     assert row is not None
     return tuple(row)
 
 
 def _audit(profile: Profile, action: str) -> list[tuple[str, str]]:
-    with _pg(profile) as conn:
+    with rcmd_sql(profile) as conn:
         return [(r[0], r[1]) for r in conn.execute(
             "SELECT resource_id, result FROM audit_logs WHERE action = %s ORDER BY id", [action])]
 
