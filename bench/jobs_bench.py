@@ -54,8 +54,8 @@ import psycopg
 import redis
 from psycopg import sql
 
-from bench.monitor_bench import COLUMNS, LINES, PtyProgram, _clean_env, tree_cpu_seconds
-from rcmd_tui.config import KeyringSettings, PgTarget, Profile, profile_to_toml
+from bench.monitor_bench import COLUMNS, LINES, PtyProgram, console_on, tree_cpu_seconds
+from rcmd_tui.config import KeyringSettings, PgTarget, Profile
 from rcmd_tui.data.crypto.keystore import DemoFileKeyring
 from rcmd_tui.data.infra import launcher, migrate
 from rcmd_tui.data.infra.services import Services
@@ -213,24 +213,7 @@ def floor_subscriber(url: str) -> None:
 # -- the console -----------------------------------------------------------------------------------------
 
 def console(servers: launcher.Servers, tmp: Path) -> PtyProgram:
-    profile = Profile(name="bench", rcmd=PgTarget(servers.pg.dsn("rcmd")), rcmd_redis_url=servers.redis.url(),
-                      role="oncall",
-                      keyring=KeyringSettings("rcmd-tui-bench", f"{DemoFileKeyring.__module__}.DemoFileKeyring",
-                                              str(tmp / "keyring.cfg")))
-    config = tmp / "config.toml"
-    config.write_text(profile_to_toml(profile), encoding="utf-8")
-    program = PtyProgram([sys.executable, "-m", "rcmd_tui", "--config", str(config)], _clean_env())
-    try:
-        program.wait_for("rcmd-tui │")
-        program.pump(1)
-        program.type(":jobs\r")
-        program.wait_for("RCMD jobs")
-        program.wait_for("live")
-        program.wait_for("running")
-    except BaseException:
-        program.stop()
-        raise
-    return program
+    return console_on(servers.pg.dsn("rcmd"), servers.redis.url(), tmp, ":jobs", "RCMD jobs", "live", "running")
 
 
 def read_rows(text: str, jobs: dict[str, str]) -> dict[str, int]:

@@ -237,10 +237,10 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("RCMD_TUI_", "PG"))}
 
 
-def console(servers: launcher.Servers, password: str, tmp: Path) -> PtyProgram:
-    """rcmd-tui as an on-call engineer opens it: the home screen, then `:monitor`."""
-    profile = Profile(name="bench", rcmd=PgTarget(_role_dsn(servers, ROLES["console"], password), schema="public"),
-                      rcmd_redis_url=servers.redis.url(), role="oncall",
+def console_on(dsn: str, redis_url: str, tmp: Path, command: str, *shown: str) -> PtyProgram:
+    """rcmd-tui as an on-call engineer opens it: the home screen, then ``command``, until each of ``shown`` is on
+    the screen."""
+    profile = Profile(name="bench", rcmd=PgTarget(dsn), rcmd_redis_url=redis_url, role="oncall",
                       keyring=KeyringSettings("rcmd-tui-bench", f"{DemoFileKeyring.__module__}.DemoFileKeyring",
                                               str(tmp / "keyring.cfg")))
     config = tmp / "config.toml"
@@ -249,13 +249,19 @@ def console(servers: launcher.Servers, password: str, tmp: Path) -> PtyProgram:
     try:
         program.wait_for("rcmd-tui │")
         program.pump(1)
-        program.type(":monitor\r")
-        program.wait_for("RCMD activity")  # live from the start, every 2 s (the statements listed below show it)
-        program.wait_for("pgbench")  # the load's sessions are listed
+        program.type(command + "\r")
+        for text in shown:
+            program.wait_for(text)
     except BaseException:
         program.stop()
         raise
     return program
+
+
+def console(servers: launcher.Servers, password: str, tmp: Path) -> PtyProgram:
+    """`:monitor`, live from the start, every 2 s (the statements listed below show it), the load's sessions listed."""
+    return console_on(_role_dsn(servers, ROLES["console"], password), servers.redis.url(), tmp, ":monitor",
+                      "RCMD activity", "pgbench")
 
 
 def pg_activity(servers: launcher.Servers, password: str, venv: Path, remote: bool) -> PtyProgram:
