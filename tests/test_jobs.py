@@ -223,3 +223,27 @@ def test_a_jobs_detail_at_80x24(snap_compare: Any, profile: Profile, monkeypatch
         await _open(pilot, "enter")
 
     assert snap_compare(make_app(replace(profile, name="snapshot")), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_a_jobs_detail_takes_the_lists_action_keys(profile: Profile, redis_client: redis.Redis) -> None:
+    plant_jobs(profile)
+    with rcmd_sql(profile) as conn:
+        conn.execute("INSERT INTO job_logs (job_id, level, message) VALUES (%s, 'error', 'quota exceeded')", [job_id(3)])
+    async with open_console(profile, "jobs") as c:
+        await c.press("down", "space")  # job 1 marked
+        c.table.move_cursor(row=3)  # job 3, failed once of 3
+        await c.pilot.pause()
+        assert c.table.current().get("status") == "failed"  # type: ignore[union-attr]
+        await c.press("enter")
+        detail = await until_screen(c.pilot, c.app, JobDetail)
+        assert detail.is_offered("list_action('jobs.retry')") and not any(
+            b.id == "jobs.priority" for found in detail._bindings.key_to_bindings.values() for b in found)  # it asks in the list
+        await c.press("R")
+        confirm = await until_confirm(c.pilot, c.app)
+        assert len(confirm.targets) == 1 and job_id(3)[:8] in confirm.targets[0]  # this row, not the marked one
+        await c.press("enter")
+        await until_screen(c.pilot, c.app, JobsScreen)  # the detail showed the row as it was: back to the list
+    with rcmd_sql(profile) as conn:
+        assert conn.execute("SELECT status, retry_count FROM jobs WHERE id = %s", [job_id(3)]).fetchone() == ("queued", 2)
+        assert conn.execute("SELECT status FROM jobs WHERE id = %s", [job_id(1)]).fetchone() == ("queued",)  # marked, untouched
+    assert redis_client.lrange(bull.WAIT, 0, -1) == [job_id(3).encode()]

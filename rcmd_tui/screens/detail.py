@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import work
@@ -84,6 +84,14 @@ class JsonTree(Tree[str]):
             parent.add_leaf(Text.assemble(key, ": ", _scalar(value)), data=value if isinstance(value, str) else json.dumps(value))
 
 
+class ActsOnRows(Protocol):
+    """The list a detail was opened from, as far as the detail uses it: its actions, on one row."""
+
+    def is_offered(self, action: str) -> bool: ...
+
+    async def act_on(self, action: str, record: Record) -> None: ...
+
+
 class DetailScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "reveal", "Reveal", id="detail.reveal", tooltip="Show encrypted fields in full (asks why; audited)"),
@@ -101,10 +109,29 @@ class DetailScreen(StandardScreen):
         self.spec = spec
         self.record = record
         self.table = table
+        self.owner: ActsOnRows | None = None  # the list it was opened from, whose action keys work here too
+        self._owner_actions: dict[str, str] = {}  # binding id -> the list's action
         self.revealed: dict[str, str] = {}
         if table is not None:
             ident = record.identity(spec)
             self.revealed = {name: text for (row, name), text in table.revealed.items() if row == ident}
+
+    def take_actions_of(self, owner: ActsOnRows, bindings: list[Binding]) -> None:
+        """The list's action keys act on this row here (retry the failed job being read, revoke the session):
+        each where this screen has no key of its own, offered as the list offers it, under the same binding id
+        (so a keymap moves it here too)."""
+        self.owner = owner
+        taken = {b.key for found in self._bindings.key_to_bindings.values() for b in found}
+        for b in bindings:
+            if b.key not in taken and b.id:
+                self._owner_actions[b.id] = b.action
+                self._bindings._add_binding(Binding(b.key, f"list_action('{b.id}')", b.description, show=b.show,
+                                                    id=b.id, tooltip=b.tooltip))
+
+    async def action_list_action(self, binding_id: str) -> None:
+        action = self._owner_actions.get(binding_id)
+        if self.owner is not None and action is not None:
+            await self.owner.act_on(action, self.record)
 
     @property
     def screen_name(self) -> str:
@@ -169,6 +196,9 @@ class DetailScreen(StandardScreen):
     def is_offered(self, action: str) -> bool:
         if action == "reveal":
             return self.encrypted and self.may_reveal() is None
+        if action.startswith("list_action("):
+            owned = self._owner_actions.get(action[len("list_action('"):-2])
+            return self.owner is not None and owned is not None and self.owner.is_offered(owned)
         return super().is_offered(action)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -35,6 +35,7 @@ def job_of(record: Record) -> Job:
 class JobsScreen(ListScreen):
     DETAIL: ClassVar[type[DetailScreen]] = JobDetail
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"cancel", "retry", "priority", "release"})
+    PROMPTING: ClassVar[frozenset[str]] = frozenset({"priority"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("C", "cancel", "Cancel", id="jobs.cancel",
                 tooltip="Cancel the marked jobs (or this one): status, cancelled_at, off the queue, lock gone; asks first, audited"),
@@ -76,7 +77,7 @@ class JobsScreen(ListScreen):
     def action_retry(self) -> None:
         if self.refuse("Retry"):
             return
-        current = self.table.current()
+        current = self.current()
         if current is None:
             self.notify("No job here to retry", timeout=3)
             return
@@ -113,7 +114,7 @@ class JobsScreen(ListScreen):
     def action_release(self) -> None:
         if self.refuse("Release lock"):
             return
-        current = self.table.current()
+        current = self.current()
         if current is None:
             self.notify("No job here", timeout=3)
             return

@@ -81,6 +81,7 @@ class ListScreen(StandardScreen):
     ]
     AUTO_FOCUS = "#list-table"
     DETAIL: ClassVar[type[DetailScreen]] = DetailScreen  # what Enter opens on a row
+    PROMPTING: ClassVar[frozenset[str]] = frozenset()  # actions that ask in the list's prompt bar: not from a detail
 
     def __init__(self, services: Services, spec: ListSpec, filter_text: str | None = None) -> None:
         super().__init__(services)
@@ -101,6 +102,7 @@ class ListScreen(StandardScreen):
         self.feed: str | None = None  # live or lost, while a feed is followed
         self.feed_messages = 0  # read by bench/jobs_bench.py
         self._feed_task: asyncio.Task[None] | None = None
+        self._acting_on: Record | None = None  # an action pressed in a detail: its row
         self._feed_recent: dict[tuple[str, ...], tuple[float, dict[str, Any]]] = {}  # identity -> (when, last word)
 
     def _asked(self) -> tuple[str, str]:
@@ -409,10 +411,29 @@ class ListScreen(StandardScreen):
     # -- the rest ---------------------------------------------------------------------------------
 
     def open_detail(self, record: Record) -> None:
-        self.app.push_screen(self.DETAIL(self.services, self.spec, record, self.table))
+        detail = self.DETAIL(self.services, self.spec, record, self.table)
+        usable = self.GUARDED_ACTIONS - self.PROMPTING
+        own = [b for b in type(self).BINDINGS if isinstance(b, Binding) and b.action.split("(", 1)[0] in usable]
+        if own:
+            detail.take_actions_of(self, own)
+        self.app.push_screen(detail)
+
+    async def act_on(self, action: str, record: Record) -> None:
+        """Run one of this list's actions on ``record`` alone (from its detail), whatever is marked."""
+        self._acting_on = record
+        try:
+            await self.run_action(action)
+        finally:
+            self._acting_on = None
+
+    def current(self) -> Record | None:
+        """The row an action on one row acts on: the one under the cursor, or the detail's it was pressed in."""
+        return self._acting_on if self._acting_on is not None else self.table.current()
 
     def targets(self) -> list[Record]:
-        """What an action acts on: the marked rows, or else the one under the cursor."""
+        """What an action acts on: the marked rows, or else the one under the cursor (in a detail: its row)."""
+        if self._acting_on is not None:
+            return [self._acting_on]
         marked = self.table.marked_records()
         current = self.table.current()
         return marked or ([current] if current is not None else [])
@@ -501,6 +522,9 @@ class ListScreen(StandardScreen):
     def after_action(self, plan: Plan, result: Result) -> None:
         self.table.marked.clear()
         self.table.reread()
+        top = self.app.screen
+        if isinstance(top, DetailScreen) and top.owner is self:  # it shows the row as it was: the list shows it now
+            top.dismiss()
 
     def is_offered(self, action: str) -> bool:
         if action.split("(", 1)[0] == "mark":  # marks gather rows for an action: none offered, none shown

@@ -59,7 +59,7 @@ class PermissionsScreen(ListScreen):
         return tuple(dict.fromkeys(edit + new))
 
     def _current_id(self, what: str) -> str | None:
-        current = self.table.current()
+        current = self.current()
         if current is None or current.get("id") is None:
             self.notify(f"No row here to {what}", timeout=3)
             return None
@@ -101,7 +101,7 @@ class PermissionsScreen(ListScreen):
     def action_new(self) -> None:
         if self.refuse("New"):
             return
-        current = self.table.current()
+        current = self.current()
         # The user of the row under the cursor, to add a remote for them; a name that is not plain text is given by id.
         name = str(current.get("username") or "") if current is not None else ""
         if current is not None and not name.isprintable():

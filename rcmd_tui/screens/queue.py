@@ -41,6 +41,7 @@ class QueueScreen(ListScreen):
     QueueScreen #queue-lengths { height: 1; width: 1fr; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; background: $panel; }
     """
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"fix"})
+    PROMPTING: ClassVar[frozenset[str]] = frozenset({"fix"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("F", "fix", "Fix", id="queue.fix",
                 tooltip="Make Redis and PostgreSQL agree for the marked rows (or this one) showing one kind of problem; "
@@ -65,7 +66,7 @@ class QueueScreen(ListScreen):
         if self.refuse("Fix"):
             return
         bar = self.query_one(PromptBar)
-        current = self.table.current()
+        current = self.current()
         here = current.get("problem") if current is not None and not self.table.marked else None
         kinds = ", ".join(sorted(KINDS, key=lambda k: k != here))
 

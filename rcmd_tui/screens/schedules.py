@@ -38,7 +38,7 @@ class SchedulesScreen(ListScreen):
     def action_switch(self) -> None:
         if self.refuse("On/off"):
             return
-        current = self.table.current()
+        current = self.current()
         chosen = [rule_of(r) for r in self.targets() if r.get("id") is not None]
         if current is None or not chosen:
             self.notify("No schedule rule here", timeout=3)
@@ -52,7 +52,7 @@ class SchedulesScreen(ListScreen):
     def action_run_now(self) -> None:
         if self.refuse("Run now"):
             return
-        current = self.table.current()
+        current = self.current()
         if current is None:
             self.notify("No schedule rule here", timeout=3)
             return

@@ -33,6 +33,7 @@ def _session(record: Record) -> Session:
 
 class RcmdSessionsScreen(ListScreen):
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"revoke", "revoke_user", "clean"})
+    PROMPTING: ClassVar[frozenset[str]] = frozenset({"clean"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("R", "revoke", "Revoke", id="sessions.revoke",
                 tooltip="Revoke the marked sessions (or this one): the row, then its Redis key; asks first, audited"),
@@ -57,7 +58,7 @@ class RcmdSessionsScreen(ListScreen):
     def action_revoke_user(self) -> None:
         if self.refuse("Revoke user's sessions"):
             return
-        current = self.table.current()
+        current = self.current()
         if current is None or current.get("user_id") is None:
             self.notify("No session here: move to one of the user's", timeout=3)
             return

@@ -26,6 +26,7 @@ _NOBODY = "00000000-0000-0000-0000-000000000000"
 
 class RcmdUsersScreen(ListScreen):
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"set_active", "role"})
+    PROMPTING: ClassVar[frozenset[str]] = frozenset({"role"})
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("D", "set_active(False)", "Deactivate", id="users.deactivate",
                 tooltip="Deactivate the marked users (or this one); asks first, audited"),
@@ -58,7 +59,7 @@ class RcmdUsersScreen(ListScreen):
     def action_role(self) -> None:
         if self.refuse("Change role"):
             return
-        record = self.table.current()
+        record = self.current()
         if record is None:
             return
         bar = self.query_one(PromptBar)
@@ -110,7 +111,7 @@ class OrderSyncUsersScreen(ListScreen):
     def action_user_action(self, name: str) -> None:
         if self.refuse(name.replace("_", " ").capitalize()):
             return
-        record = self.table.current()
+        record = self.current()
         if record is None or record.get("version") is None:
             return
         try:

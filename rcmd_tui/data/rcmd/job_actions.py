@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from rcmd_tui.config import Profile
-from rcmd_tui.data.actions.plan import Plan, RedisCheck, RedisCommand, RedisStep, Statement, columns_privileges, update
+from rcmd_tui.data.actions.plan import Plan, Privilege, RedisCheck, RedisCommand, RedisStep, Statement, columns_privileges, update
 from rcmd_tui.data.rcmd import bull
 from rcmd_tui.data.rcmd.actions import audit
 
@@ -40,7 +40,9 @@ class Job:
         return f"{self.type} {self.id[:8]} ({self.username or self.user_id[:8]}, {self.status})"
 
 
-_READS = columns_privileges("jobs", "SELECT", ("id", "status", "priority", "retry_count", "max_retries"))
+def _reads(*columns: str) -> tuple[Privilege, ...]:
+    """What a re-check reads, exactly: a column it does not read would keep the action from a role that could run it."""
+    return columns_privileges("jobs", "SELECT", ("id", *columns))
 
 
 def _many(jobs: Sequence[Job], noun: str = "job") -> str:
@@ -56,7 +58,7 @@ def cancel_jobs(jobs: Sequence[Job], profile: Profile) -> Plan:
         "coalesce('now ' || string_agg(left(id::text, 8) || ' ' || status, ', ') FILTER (WHERE status <> ALL(%s)), "
         "'gone: ' || (%s - count(*))::text || ' of them') "
         "FROM (SELECT id, status FROM jobs WHERE id = ANY(%s::uuid[]) FOR UPDATE) AS t"),
-        (len(ids), list(CANCELLABLE), list(CANCELLABLE), len(ids), ids), _READS)
+        (len(ids), list(CANCELLABLE), list(CANCELLABLE), len(ids), ids), _reads("status"))
     commands: list[RedisCommand] = []
     for j in jobs:
         commands += [("LREM", bull.WAIT, 0, j.id), ("LREM", bull.ACTIVE, 0, j.id), ("ZREM", bull.DELAYED, j.id),
@@ -75,13 +77,21 @@ def cancel_jobs(jobs: Sequence[Job], profile: Profile) -> Plan:
 
 def retry_job(job: Job, profile: Profile) -> Plan:
     """A failed job below its max retries goes back to the queue, one more try counted; the last run's error and
-    times are cleared (the log and the audit row keep them)."""
+    times are cleared (the log and the audit row keep them).
+
+    Its retry count must also be the one shown: Bull's ``attemptsMade`` is written from it, and a job retried and
+    failed again meanwhile would otherwise be counted from a number nobody saw."""
+    shown = job.retry_count or 0
     check = Statement(sql.SQL(
-        "SELECT coalesce(bool_and(status = 'failed' AND coalesce(retry_count, 0) < coalesce(max_retries, 0)), false), "
-        "coalesce(string_agg(CASE WHEN status <> 'failed' THEN 'it is ' || status ELSE "
-        "'retried ' || coalesce(retry_count, 0) || ' of ' || coalesce(max_retries, 0) || ' times already' END, ''), 'it is gone') "
-        "FROM (SELECT status, retry_count, max_retries FROM jobs WHERE id = %s::uuid FOR UPDATE) AS t"), (job.id,), _READS)
-    tries = (job.retry_count or 0) + 1
+        "SELECT coalesce(bool_and(status = 'failed' AND coalesce(retry_count, 0) < coalesce(max_retries, 0) "
+        "AND coalesce(retry_count, 0) = %s), false), "
+        "coalesce(string_agg(CASE WHEN status <> 'failed' THEN 'it is ' || status "
+        "WHEN coalesce(retry_count, 0) >= coalesce(max_retries, 0) THEN "
+        "'retried ' || coalesce(retry_count, 0) || ' of ' || coalesce(max_retries, 0) || ' times already' "
+        "ELSE 'retried ' || coalesce(retry_count, 0) || ' times now, not ' || %s END, ''), 'it is gone') "
+        "FROM (SELECT status, retry_count, max_retries FROM jobs WHERE id = %s::uuid FOR UPDATE) AS t"),
+        (shown, shown, job.id), _reads("status", "retry_count", "max_retries"))
+    tries = shown + 1
     details = {"before": {"status": job.status, "retry_count": job.retry_count},
                "after": {"status": "queued", "retry_count": tries}, "max_retries": job.max_retries}
     return Plan(
@@ -110,7 +120,8 @@ def change_priority(jobs: Sequence[Job], priority: int, profile: Profile) -> Pla
         "coalesce('priority now ' || string_agg(left(t.id::text, 8) || ' ' || coalesce(t.priority::text, 'none'), ', ') "
         "FILTER (WHERE t.priority IS DISTINCT FROM s.priority), 'gone: ' || (%s - count(*))::text || ' of them') "
         "FROM (SELECT id, priority FROM jobs WHERE id = ANY(%s::uuid[]) FOR UPDATE) AS t "
-        "JOIN unnest(%s::uuid[], %s::int[]) AS s(id, priority) USING (id)"), (len(ids), len(ids), ids, ids, shown), _READS)
+        "JOIN unnest(%s::uuid[], %s::int[]) AS s(id, priority) USING (id)"), (len(ids), len(ids), ids, ids, shown),
+        _reads("priority"))
     details = {"before": {j.id: {"priority": j.priority} for j in jobs}, "after": {"priority": priority}}
     return Plan(
         system="rcmd", title=f"Priority {priority} for {_many(jobs)}", targets=tuple(j.label for j in jobs), check=check,
@@ -122,11 +133,18 @@ def change_priority(jobs: Sequence[Job], priority: int, profile: Profile) -> Pla
 
 def release_lock(job_id: str, token: str, profile: Profile) -> Plan:
     """Delete ``lock:job:{id}`` if it still holds ``token`` and the job is not running (a running job's lock is
-    its worker's: cancel the job instead). Bull's own ``bull:jobs:{id}:lock`` is left to Bull, which expires it."""
+    its worker's: cancel the job instead). A lock with no jobs row at all is released too (the queue's orphan).
+
+    Bull's own ``bull:jobs:{id}:lock`` is left alone: Bull renews it while its worker lives and its stalled-job
+    check reclaims it when the worker dies; deleting it under a live worker would let a second worker run the job.
+
+    The row is read without ``FOR UPDATE``: the WATCH on the lock key is what stops a worker taking the job
+    meanwhile (it writes the lock, and EXEC aborts), and a row lock would need UPDATE on jobs, an action that
+    changes no row should not ask for."""
     check = Statement(sql.SQL(
         "SELECT coalesce(bool_and(status <> 'running'), true), "
         "'the job is running: its worker holds the lock (cancel the job instead)' "
-        "FROM (SELECT status FROM jobs WHERE id = %s::uuid FOR UPDATE) AS t"), (job_id,), _READS)
+        "FROM jobs WHERE id = %s::uuid"), (job_id,), _reads("status"))
     key = bull.lock_key(job_id)
     details = {"key": key, "before": {"holder": token}, "after": {"lock": "released"}}
     return Plan(
