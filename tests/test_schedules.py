@@ -16,9 +16,10 @@ import redis
 
 from rcmd_tui.config import Profile
 from rcmd_tui.data.actions import run as actions
+from rcmd_tui.data.lists.engine import open_source
 from rcmd_tui.data.rcmd import bull
 from rcmd_tui.data.rcmd.schedule_actions import Rule, run_now, set_rules_active
-from rcmd_tui.data.rcmd.schedules import cron_runs, interval_runs, local, next_runs
+from rcmd_tui.data.rcmd.schedules import RCMD_SCHEDULES, RunTimes, cron_runs, interval_runs, local, next_runs
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.schedules import SchedulesScreen
 from tests.helpers import login_as, open_console, opened_services, rcmd_sql, until_confirm
@@ -33,19 +34,23 @@ def rid(n: int) -> str:
     return f"00000000-0000-4000-c000-{n:012d}"
 
 
+def insert_rule(profile: Profile, n: int, name: str, kind: str, cron: str | None = None, every: int | None = None, *,
+                active: bool = True, next_run: datetime | None = None, last_run: datetime | None = None,
+                template: object = TEMPLATE) -> None:
+    with rcmd_sql(profile) as conn:
+        conn.execute("INSERT INTO schedule_rules (id, user_id, name, rule_type, cron_expression, interval_seconds, job_template, "
+                     "is_active, next_run_at, last_run_at, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                     [rid(n), user_id(0), name, kind, cron, every, json.dumps(template), active, next_run, last_run,
+                      datetime(2026, 1, 1, tzinfo=UTC)])
+
+
 def plant(profile: Profile) -> None:
     """Rules 0-3: a valid cron, an invalid one, an hourly interval (inactive), a one-off."""
     fill_rcmd(profile, rows=1)
-    rows = [(rid(0), "a nightly backup", "cron", "30 2 * * *", None, True),
-            (rid(1), "b broken", "cron", "0 25 * * *", None, True),
-            (rid(2), "c hourly", "interval", None, 3600, False),
-            (rid(3), "d once", "once", None, None, True)]
-    with rcmd_sql(profile) as conn:
-        for id_, name, kind, cron, every, active in rows:
-            conn.execute("INSERT INTO schedule_rules (id, user_id, name, rule_type, cron_expression, interval_seconds, "
-                         "job_template, is_active, next_run_at, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                         [id_, user_id(0), name, kind, cron, every, json.dumps(TEMPLATE), active,
-                          datetime.now(UTC) + timedelta(days=2) if kind == "once" else None, datetime(2026, 1, 1, tzinfo=UTC)])
+    insert_rule(profile, 0, "a nightly backup", "cron", "30 2 * * *")
+    insert_rule(profile, 1, "b broken", "cron", "0 25 * * *")
+    insert_rule(profile, 2, "c hourly", "interval", every=3600, active=False)
+    insert_rule(profile, 3, "d once", "once", next_run=datetime.now(UTC) + timedelta(days=2))
 
 
 def test_cron_runs_at_month_ends() -> None:
@@ -103,6 +108,54 @@ async def test_the_list_shows_next_runs_in_the_profiles_zone_and_keeps_a_broken_
         assert c.error() == ""
 
 
+def plant_calendar(profile: Profile) -> None:
+    """Rules whose next runs cross month ends and the nights Berlin's clocks change, read through the list."""
+    fill_rcmd(profile, rows=1)
+    insert_rule(profile, 10, "m31", "cron", "0 0 31 * *")
+    insert_rule(profile, 11, "m30", "cron", "0 0 30 * *")
+    insert_rule(profile, 12, "mlast", "cron", "0 0 L * *")
+    insert_rule(profile, 13, "nightly", "cron", "30 2 * * *")
+    insert_rule(profile, 14, "broken", "cron", "0 25 * * *")
+    # a day from its last run: 24 real hours, so the wall time moves back an hour when the clocks do
+    insert_rule(profile, 15, "daily interval", "interval", every=86400, last_run=datetime(2026, 10, 24, 0, 30, tzinfo=UTC))
+    insert_rule(profile, 16, "once", "once", next_run=datetime(2027, 3, 28, 1, 30, tzinfo=UTC))
+
+
+async def _next_runs_at(profile: Profile, now: datetime) -> dict[str, object]:
+    """Each rule's next runs as the list computes them, in Berlin, with the clock at ``now``."""
+    spec = replace(RCMD_SCHEDULES, enrichers=(*RCMD_SCHEDULES.enrichers[:-1], RunTimes(clock=lambda: now)))
+    async with opened_services(replace(profile, time_zone="Europe/Berlin")) as services:
+        page = await open_source(spec, services).first()
+    rows = {str(r.get("name")): r for r in page.records}
+    for row in rows.values():
+        runs = row.get("next_runs")
+        assert row.get("next_run") == (runs[0] if isinstance(runs, list) else runs)  # the list shows the first
+    return {name: r.get("next_runs") for name, r in rows.items()}
+
+
+async def test_the_list_reads_month_ends_and_both_changes_as_berlin_wall_times(profile: Profile) -> None:
+    plant_calendar(profile)
+    autumn = await _next_runs_at(profile, datetime(2026, 10, 24, 12, tzinfo=UTC))  # the day before clocks go back
+    assert autumn["m31"] == ["2026-10-31 00:00 CET", "2026-12-31 00:00 CET", "2027-01-31 00:00 CET",
+                             "2027-03-31 00:00 CEST", "2027-05-31 00:00 CEST"]  # only months with a 31st
+    assert autumn["m30"] == ["2026-10-30 00:00 CET", "2026-11-30 00:00 CET", "2026-12-30 00:00 CET",
+                             "2027-01-30 00:00 CET", "2027-03-30 00:00 CEST"]  # February has none
+    assert autumn["mlast"] == ["2026-10-31 00:00 CET", "2026-11-30 00:00 CET", "2026-12-31 00:00 CET",
+                               "2027-01-31 00:00 CET", "2027-02-28 00:00 CET"]
+    assert autumn["nightly"] == ["2026-10-25 02:30 CEST", "2026-10-26 02:30 CET", "2026-10-27 02:30 CET",
+                                 "2026-10-28 02:30 CET", "2026-10-29 02:30 CET"]  # the repeated 02:30 runs once
+    assert autumn["daily interval"] == ["2026-10-25 02:30 CEST", "2026-10-26 01:30 CET", "2026-10-27 01:30 CET",
+                                        "2026-10-28 01:30 CET", "2026-10-29 01:30 CET"]
+    assert autumn["broken"] == "invalid cron: [0 25 * * *] is not acceptable, out of range"  # said, and still listed
+    assert autumn["once"] == ["2027-03-28 03:30 CEST"]
+    spring = await _next_runs_at(profile, datetime(2027, 3, 27, 12, tzinfo=UTC))  # the day before clocks go forward
+    assert spring["nightly"] == ["2027-03-28 03:00 CEST", "2027-03-29 02:30 CEST", "2027-03-30 02:30 CEST",
+                                 "2027-03-31 02:30 CEST", "2027-04-01 02:30 CEST"]  # 02:30 does not exist that night
+    assert spring["m31"] == ["2027-03-31 00:00 CEST", "2027-05-31 00:00 CEST", "2027-07-31 00:00 CEST",
+                             "2027-08-31 00:00 CEST", "2027-10-31 00:00 CEST"]  # clocks go back at 03:00 that day
+    assert spring["once"] == ["2027-03-28 03:30 CEST"]
+
+
 async def test_switching_rules_on_and_off_is_re_checked_and_audited(profile: Profile) -> None:
     plant(profile)
     async with opened_services(profile) as services:
@@ -138,7 +191,10 @@ async def test_run_now_queues_a_job_from_the_template_in_both_stores(profile: Pr
         [(details,)] = conn.execute("SELECT details FROM audit_logs WHERE action = 'console.schedule.run_now'").fetchall()
     assert details["job_id"] == job and details["rule_active"] is False
     assert redis_client.lrange(bull.WAIT, 0, -1) == [job.encode()]
-    assert redis_client.hget(bull.job_key(job), "name") == b"backup"
+    written = {k.decode(): v.decode() for k, v in redis_client.hgetall(bull.job_key(job)).items()}
+    assert written["name"] == "backup" and json.loads(written["data"]) == {"src": "gdrive:/photos", "dst": "s3:/cold"}
+    assert json.loads(written["opts"]) == {"attempts": 4, "priority": 8, "jobId": job}
+    assert written["progress"] == "0" and written["attemptsMade"] == "0" and int(written["timestamp"]) > 0
 
 
 async def test_run_now_through_the_screen(profile: Profile, redis_client: redis.Redis) -> None:
@@ -156,19 +212,56 @@ async def test_run_now_through_the_screen(profile: Profile, redis_client: redis.
     assert redis_client.llen(bull.WAIT) == 1
 
 
-async def test_read_only_and_the_oncall_tier_offer_neither(profile: Profile) -> None:
-    plant(profile)
-    async with open_console(profile, "schedules", read_only=True) as c:
+async def _offers_nothing(profile: Profile, why: str, *, read_only: bool = False) -> None:
+    """On ``:schedules``, A and N ask nothing, the footer shows neither, and the refusal says ``why``."""
+    async with open_console(profile, "schedules", read_only=read_only) as c:
         for key in ("A", "N"):
             await c.press(key)
             await c.settle()
             assert not isinstance(c.screen, ConfirmScreen), key
         assert isinstance(c.screen, SchedulesScreen) and not any(c.screen.is_offered(a) for a in c.screen.GUARDED_ACTIONS)
+        assert why in c.screen.why_not_offered()
+
+
+async def test_read_only_a_lesser_console_role_and_a_lesser_database_role_offer_neither(profile: Profile) -> None:
+    plant(profile)
+    await _offers_nothing(profile, "read-only", read_only=True)
+    await _offers_nothing(replace(profile, role="oncall"), "the oncall console role may not")
     rule = Rule(rid(0), "a", user_id(0), True, TEMPLATE)
-    with login_as(profile, "rcmd", "oncall_sched", "rcmd_tui_oncall") as oncall:
+    with login_as(profile, "rcmd", "oncall_sched", "rcmd_tui_oncall") as oncall:  # the admin console on an oncall login
+        await _offers_nothing(oncall, "the database role lacks a privilege")
         async with opened_services(oncall) as services:
             for plan in (set_rules_active([rule], False, profile), run_now(rule, rid(9), profile)):
                 assert not await actions.role_holds(services.primary("rcmd"), plan.privileges)
+    with rcmd_sql(profile) as conn:
+        assert conn.execute("SELECT count(*) FROM jobs").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM audit_logs WHERE action LIKE 'console.schedule.%%'").fetchone() == (0,)
+
+
+async def test_switch_through_the_screen_and_a_template_that_cannot_make_a_job(profile: Profile,
+                                                                                redis_client: redis.Redis) -> None:
+    plant(profile)
+    insert_rule(profile, 4, "0 bad template", "cron", "0 3 * * *", template={"type": "rsync", "src": "a:/"})
+    async with open_console(profile, "schedules") as c:
+        assert c.table.current() is not None and c.table.current().get("name") == "0 bad template"  # first by name
+        await c.press("N")  # refused before asking: the jobs table would reject type 'rsync'
+        await c.settle()
+        assert isinstance(c.screen, SchedulesScreen)
+        await c.press("A")
+        await until_confirm(c.pilot, c.app)
+        await c.press("enter")
+        for _ in range(100):
+            await c.pilot.pause(0.05)
+            with rcmd_sql(profile) as conn:
+                if conn.execute("SELECT NOT is_active FROM schedule_rules WHERE id = %s", [rid(4)]).fetchone() == (True,):
+                    break
+    with rcmd_sql(profile) as conn:
+        assert conn.execute("SELECT is_active, updated_at > now() - interval '1 minute' FROM schedule_rules WHERE id = %s",
+                            [rid(4)]).fetchone() == (False, True)
+        assert conn.execute("SELECT action, resource_id, details->'after' FROM audit_logs WHERE action LIKE 'console.schedule.%%'"
+                            ).fetchall() == [("console.schedule.deactivate", rid(4), {"is_active": False})]
+        assert conn.execute("SELECT count(*) FROM jobs").fetchone() == (0,)
+    assert redis_client.llen(bull.WAIT) == 0
 
 
 def test_schedules_in_a_terminal_at_80x24(profile: Profile, tmp_path: Path) -> None:

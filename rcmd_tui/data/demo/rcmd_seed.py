@@ -235,9 +235,11 @@ def _schedule_rules(rng: random.Random, now: datetime, data: RcmdData) -> Iterat
                rng.random() > 0.15, rule_type, cron_expr, interval, json.dumps(template, ensure_ascii=False),
                last_run, next_run, created, created)
     # Two more, fixed (no draws, so the rest of the data stays as it was): an expression cron cannot read (the
-    # service stores what it is given), and one at 02:30, which the nights clocks change skip or repeat.
+    # service stores what it is given), one at 02:30, which the nights clocks change skip or repeat, and one every
+    # other month, whose five runs span eight months and so cross a change whatever the day the demo starts.
     owner = data.user_ids[0]
-    for n, (name, expr) in enumerate((("nightly mirror (typo)", "0 25 * * *"), ("02:30 sync", "30 2 * * *"))):
+    for n, (name, expr) in enumerate((("nightly mirror (typo)", "0 25 * * *"), ("02:30 sync", "30 2 * * *"),
+                                      ("bimonthly archive", "0 9 1 */2 *"))):
         template = {"type": "sync", "src": "gdrive:/shared", "dst": "s3:/mirror"}
         yield (uuid.UUID(int=0x5C4ED000 + n), owner, name, "planted for :schedules", True, "cron", expr, None,
                json.dumps(template), None, None, now - timedelta(days=30), now - timedelta(days=30))

@@ -18,6 +18,8 @@ from rcmd_tui.data.rcmd import bull
 from rcmd_tui.data.rcmd.actions import audit
 
 DEFAULT_PRIORITY, DEFAULT_MAX_RETRIES = 5, 3  # jobs' column defaults
+JOB_TYPES = ("copy", "move", "delete", "sync", "backup")  # jobs.check_type
+PRIORITIES = range(1, 11)  # jobs.check_priority
 JOB_COLUMNS = ("id", "user_id", "type", "status", "priority", "payload", "max_retries")
 
 
@@ -68,6 +70,28 @@ def template_job(template: Any) -> tuple[str, int, dict[str, Any]]:
     priority = document.get("priority")
     return (str(document.get("type", "")), priority if isinstance(priority, int) and not isinstance(priority, bool)
             else DEFAULT_PRIORITY, payload)
+
+
+def template_problem(template: Any) -> str | None:
+    """Why the template cannot make a job (said before asking, rather than as the jobs table's check violation).
+
+    >>> template_problem({"type": "sync", "priority": 3}) is None
+    True
+    >>> template_problem({"type": "rsync"})
+    "its job template's type 'rsync' is not a job type (copy, move, delete, sync, backup)"
+    >>> template_problem({"type": "copy", "priority": 42})
+    "its job template's priority 42 is outside 1-10"
+    >>> template_problem(["copy"])
+    'its job template is not a JSON object'
+    """
+    if not isinstance(template, dict):
+        return "its job template is not a JSON object"
+    job_type, priority, _ = template_job(template)
+    if job_type not in JOB_TYPES:
+        return f"its job template's type {job_type!r} is not a job type ({', '.join(JOB_TYPES)})"
+    if priority not in PRIORITIES:
+        return f"its job template's priority {priority} is outside 1-10"
+    return None
 
 
 def run_now(rule: Rule, job_id: str, profile: Profile) -> Plan:

@@ -5,8 +5,8 @@ How a rule's runs are read (docs/console.md, "Schedules"):
 
 - ``cron``: the expression in the profile's zone, from now. Across daylight saving it runs as cron does: a time
   that does not exist (02:30 the night clocks go forward) runs at the first time after it (03:00); a time that
-  happens twice (the night they go back) runs once, the first time; a job whose hour is ``*`` runs in each
-  real hour, both of the twice-lived one included.
+  happens twice (the night they go back) runs once, the first time; a job whose minute or hour is ``*``
+  (``*/15`` too, and ``@hourly``) runs in each real hour, both of the twice-lived one included (cronie's rule).
 - ``interval``: every ``interval_seconds`` from the stored next run (else the last run, else now), the ones
   already past skipped.
 - ``once``: the stored next run if it is ahead; else none.
@@ -17,6 +17,7 @@ cron: …``); the rule is listed like any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -49,20 +50,26 @@ def cron_runs(expression: str, after: datetime, zone: ZoneInfo, count: int = RUN
     ['03-29 03:00 CEST', '03-30 02:30 CEST', '03-31 02:30 CEST']
     >>> [t.strftime("%m-%d %H:%M %Z") for t in cron_runs("30 2 * * *", datetime(2026, 10, 24, 12, tzinfo=UTC), berlin, 3).runs]
     ['10-25 02:30 CEST', '10-26 02:30 CET', '10-27 02:30 CET']
+    >>> [t.strftime("%H:%M %Z") for t in cron_runs("0,30 2 * * *", datetime(2026, 10, 24, 23, tzinfo=UTC), berlin, 3).runs]
+    ['02:00 CEST', '02:30 CEST', '02:00 CET']
+    >>> [t.strftime("%H:%M %Z") for t in cron_runs("@hourly", datetime(2026, 10, 24, 23, 30, tzinfo=UTC), berlin, 3).runs]
+    ['02:00 CEST', '02:00 CET', '03:00 CET']
     >>> cron_runs("61 * * * *", datetime(2026, 1, 1, tzinfo=UTC), berlin).problem
     'invalid cron: [61 * * * *] is not acceptable, out of range'
     >>> cron_runs("0 0 30 2 *", datetime(2026, 1, 1, tzinfo=UTC), berlin).problem
     'invalid cron: it matches no date'
     """
     fields = expression.split()
-    every_hour = len(fields) > 1 and fields[1].startswith("*")  # hourly jobs run in each real hour, twice-lived ones too
+    wildcard = fields == ["@hourly"] or any(f.startswith("*") for f in fields[:2])  # cronie's MIN_STAR | HR_STAR
     try:
         found = croniter(expression, after.astimezone(zone))
         runs: list[datetime] = []
         while len(runs) < count:
             at = found.get_next(datetime)
-            if runs and not every_hour and at.replace(tzinfo=None) == runs[-1].replace(tzinfo=None):
-                continue  # a fixed time in the hour that happens twice: cron runs it once
+            if not wildcard and at.replace(fold=0).utcoffset() != at.utcoffset():
+                continue  # the second pass through the repeated hour: cron runs a fixed time in it once
+            if runs and at.timestamp() == runs[-1].timestamp():
+                continue  # several skipped times (02:00, 02:30) all land on the end of the gap: one run
             runs.append(at)
     except CroniterError as exc:
         if "find next date" in str(exc) or "find prev date" in str(exc):
@@ -90,6 +97,19 @@ def interval_runs(every_s: int | None, start: datetime, now: datetime, zone: Zon
 
 def next_runs(rule_type: str | None, cron: str | None, every_s: int | None, next_run: datetime | None,
               last_run: datetime | None, now: datetime, zone: ZoneInfo) -> NextRuns:
+    """
+    >>> far = datetime(9999, 12, 31, 23, tzinfo=UTC)
+    >>> next_runs("once", None, None, far, None, datetime(2026, 1, 1, tzinfo=UTC), ZoneInfo("Europe/Berlin")).problem
+    'out of range: a run falls past the year 9999'
+    """
+    try:
+        return _next_runs(rule_type, cron, every_s, next_run, last_run, now, zone)
+    except OverflowError:  # stored times and intervals are the service's: one absurd row must not fail the page
+        return NextRuns((), "out of range: a run falls past the year 9999")
+
+
+def _next_runs(rule_type: str | None, cron: str | None, every_s: int | None, next_run: datetime | None,
+               last_run: datetime | None, now: datetime, zone: ZoneInfo) -> NextRuns:
     if rule_type == "cron":
         return cron_runs(cron or "", now, zone) if cron else NextRuns((), "invalid cron: none given")
     if rule_type == "interval":
@@ -99,14 +119,28 @@ def next_runs(rule_type: str | None, cron: str | None, every_s: int | None, next
     return NextRuns((), f"unknown rule type {rule_type!r}")
 
 
-def local(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M %Z")
+def local(moment: datetime, seconds: bool = False) -> str:
+    """A wall time with its zone's abbreviation; seconds only for an expression with a seconds field, as an
+    interval's runs inherit the seconds of whenever it last ran and would not fit the column.
+
+    >>> local(datetime(2026, 3, 29, 1, tzinfo=UTC).astimezone(ZoneInfo("Europe/Berlin")))
+    '2026-03-29 03:00 CEST'
+    >>> local(datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC)), local(datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC), seconds=True)
+    ('2026-01-01 00:00 UTC', '2026-01-01 00:00:30 UTC')
+    """
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
 class RunTimes:
     """The enricher: the rule's timing in words, its first next run (or what is wrong) for the list, the five for
     the detail and reports."""
+
+    clock: Callable[[], datetime] = _utc_now  # a test fixes it to a night the clocks change
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -118,7 +152,7 @@ class RunTimes:
 
     async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
         zone = ZoneInfo(services.profile.time_zone)
-        now = datetime.now(UTC)
+        now = self.clock()
         for row in rows:
             kind = row.get("rule_type")
             row["when"] = (row.get("cron_expression") if kind == "cron" else every(row.get("interval_seconds"))
@@ -128,8 +162,9 @@ class RunTimes:
             if found.problem is not None:
                 row["next_run"] = row["next_runs"] = found.problem
             else:
-                row["next_run"] = local(found.runs[0])
-                row["next_runs"] = [local(t) for t in found.runs]  # JSON: a detail shows one a line
+                seconds = kind == "cron" and any(t.second for t in found.runs)
+                row["next_run"] = local(found.runs[0], seconds)
+                row["next_runs"] = [local(t, seconds) for t in found.runs]  # JSON: a detail shows one a line
 
 
 def every(seconds: int | None) -> str:
@@ -152,7 +187,7 @@ RCMD_SCHEDULES = ListSpec(
         Column("username", "User", width=10, enriched=True),
         Column("is_active", "On", K.BOOL, width=3),
         Column("when", "When", width=14, enriched=True),
-        Column("next_run", "Next run", width=20, enriched=True),
+        Column("next_run", "Next run", width=21, enriched=True),  # "2026-03-29 03:00 CEST": the zone must show
         Column("last_run_at", "Last run (UTC)", K.TIME, width=19),
         Column("next_runs", "Next five runs", K.JSON, width=60, enriched=True, shown=False),
         Column("rule_type", "Type", K.ENUM, width=8, shown=False),
