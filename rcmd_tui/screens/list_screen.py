@@ -181,7 +181,7 @@ class ListScreen(StandardScreen):
                 await asyncio.sleep(FEED_RETRY_S)
             finally:
                 with contextlib.suppress(redis.exceptions.RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
 
     async def _read_feed(self, pubsub: redis.asyncio.client.PubSub, feed: Feed) -> None:
         pending: dict[tuple[str, ...], dict[str, Any]] = {}

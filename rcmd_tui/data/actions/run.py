@@ -141,7 +141,7 @@ async def _with_redis(services: Services, client: redis.asyncio.Redis, plan: Pla
                 changed = await _postgres(services, plan)
             except ActionRefused as exc:
                 raise ActionRefused(exc.message, f"{exc.hint}; nothing was sent to Redis") from None
-            pipe.multi()  # type: ignore[no-untyped-call]
+            pipe.multi()  # type: ignore[no-untyped-call, unused-ignore]
             for command in step.commands:
                 pipe.execute_command(*command)
             replies = await pipe.execute()

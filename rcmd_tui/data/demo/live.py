@@ -202,10 +202,10 @@ class Simulator:
                            "SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at LIMIT 1) RETURNING id").fetchone()
         if row:
             job_id = str(row[0])
-            client.lrem(f"{BULL}:wait", 0, job_id)  # type: ignore[attr-defined]
-            client.lpush(f"{BULL}:active", job_id)  # type: ignore[attr-defined]
-            client.hset(f"{BULL}:{job_id}", "processedOn", int(time.time() * 1000))  # type: ignore[attr-defined]
-            client.set(bull.lock_key(job_id), f"worker-{row[0].hex[:6]}", ex=300)  # type: ignore[attr-defined]
+            client.lrem(f"{BULL}:wait", 0, job_id)  # type: ignore[attr-defined, unused-ignore]
+            client.lpush(f"{BULL}:active", job_id)  # type: ignore[attr-defined, unused-ignore]
+            client.hset(f"{BULL}:{job_id}", "processedOn", int(time.time() * 1000))  # type: ignore[attr-defined, unused-ignore]
+            client.set(bull.lock_key(job_id), f"worker-{row[0].hex[:6]}", ex=300)  # type: ignore[attr-defined, unused-ignore]
 
     def _orders(self) -> None:
         profile = self.profile

@@ -352,7 +352,7 @@ async def read_redis_health(services: Services, system: str) -> tuple[Sequence[s
 
     async def slowlog() -> list[Row]:
         # Raw (no redis-py callback, which joins the words with spaces and loses where one ends).
-        return slowlog_rows(await client.execute_command("SLOWLOG", "GET", SLOWLOG_ENTRIES))  # type: ignore[no-untyped-call]
+        return slowlog_rows(await client.execute_command("SLOWLOG", "GET", SLOWLOG_ENTRIES))  # type: ignore[no-untyped-call, unused-ignore]
 
     async def prefixes() -> list[Row]:
         found.append(await scan_sample(client))

@@ -254,7 +254,7 @@ async def _read_lists(client: redis.asyncio.Redis) -> tuple[list[Entry], dict[st
         if name in ("completed", "failed") and await client.type(KEYS[name]) in (b"set", "set"):
             if at < 5:
                 replies[at] = await client.scard(KEYS[name])
-                as_sets[name] = sorted(map(_b, await client.srandmember(KEYS[name], MAX_PER_STATE)))  # type: ignore[arg-type]
+                as_sets[name] = sorted(map(_b, await client.srandmember(KEYS[name], MAX_PER_STATE)))  # type: ignore[arg-type, unused-ignore]
             continue
         raise QueryFailed(f"{KEYS[name]} cannot be read as Bull keeps it ({reply})",
                           "look at the key in :redis; Bull keeps wait and active as lists, the rest as sorted sets")

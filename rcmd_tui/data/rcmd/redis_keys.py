@@ -142,7 +142,7 @@ async def read_value(client: redis.asyncio.Redis, key: bytes, limit: int = PREVI
     if kind not in _READERS:
         return RedisValue(key, kind, (), None, False, ttl)
     reader, size_command = _READERS[kind]
-    count = int(await client.execute_command(size_command, key))  # type: ignore[no-untyped-call]
+    count = int(await client.execute_command(size_command, key))  # type: ignore[no-untyped-call, unused-ignore]
 
     async def read(start: int, n: int) -> Chunk:
         return await reader(client, key, start, n)
