@@ -143,7 +143,7 @@ class DetailScreen(StandardScreen):
 
     @property
     def encrypted(self) -> bool:
-        return any(c.encrypted is not None for c in self.spec.columns)
+        return any(c.masked and not c.enriched for c in self.spec.columns)
 
     def compose_body(self) -> ComposeResult:
         yield JsonTree(id="detail-tree")
@@ -177,9 +177,12 @@ class DetailScreen(StandardScreen):
             style = ""
             if isinstance(value, Failure):
                 text, style = f"{value.kind.value}: {value.detail}", "bold red"
-            elif isinstance(value, Plain) and column.encrypted is not None and column.name not in self.revealed and not value.unencrypted:
+            elif isinstance(value, Plain) and column.masked and column.name not in self.revealed and not value.unencrypted:
                 style = "italic"
-                text += "   (v reveals)" if self.may_reveal() is None else "   (masked)"
+                if column.enriched:  # another table's field: revealed on its own row, where the reveal names it
+                    text += "   (masked; its own row reveals it)"
+                else:
+                    text += "   (v reveals)" if self.may_reveal() is None else "   (masked)"
             tree.root.add_leaf(Text.assemble(self._label(column), ": ", inert(text, style)),
                                data=copied(column, value, self.revealed.get(column.name)))
         tree.root.expand()

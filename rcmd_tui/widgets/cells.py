@@ -31,7 +31,7 @@ def cell(column: Column, value: Any, revealed: str | None = None) -> Cell:
     if isinstance(value, Failure):
         return Cell(f"⚠ {value.kind.value}", "bold red")
     style = ""
-    if isinstance(value, Plain) and revealed is None and column.encrypted is not None and not value.unencrypted:
+    if isinstance(value, Plain) and revealed is None and column.masked and not value.unencrypted:
         style = "italic"
     elif isinstance(value, Plain) and value.retired:
         style = "yellow"

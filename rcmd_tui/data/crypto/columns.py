@@ -15,6 +15,7 @@ class FieldKind(StrEnum):
     CARD = "card"
     IP = "ip"
     TEXT = "text"
+    OPEN = "open"  # a business's own words (a restaurant's or a dish's name): encrypted at rest, shown once decrypted
     SECRET = "secret"  # noqa: S105 - a kind, not a password; password hashes, 2FA seeds: never revealed, whatever the role
 
 
@@ -52,12 +53,12 @@ COLUMNS: tuple[EncryptedColumn, ...] = (
     _col("user_sessions", "device_info", K.TEXT, "pii", "device_key_id"),
     _col("login_attempts", "ip_address", K.IP, "pii", "ip_key_id"),
     _col("login_attempts", "user_agent", K.TEXT, "pii", "ua_key_id"),
-    _col("restaurants", "name", K.TEXT, "business"),
+    _col("restaurants", "name", K.OPEN, "business"),
     _col("restaurants", "address", K.ADDRESS, "business"),
     _col("restaurants", "phone", K.PHONE, "business"),
     _col("restaurants", "business_number", K.TEXT, "business"),
-    _col("menus", "name", K.TEXT, "business"),
-    _col("menus", "description", K.TEXT, "business"),
+    _col("menus", "name", K.OPEN, "business"),
+    _col("menus", "description", K.OPEN, "business"),
     _col("orders", "table_info", K.TEXT, "pii", "table_key_id"),
     _col("orders", "items", K.TEXT, "pii"),
     _col("orders", "special_requests", K.TEXT, "pii"),
@@ -66,8 +67,8 @@ COLUMNS: tuple[EncryptedColumn, ...] = (
     _col("payment_events", "event_data", K.TEXT, "payment"),
     _col("payment_refunds", "reason", K.TEXT, "payment"),
     _col("payment_refunds", "external_refund_id", K.TEXT, "payment", "external_refund_key_id"),
-    _col("notification_templates", "title_template", K.TEXT, "business", "title_key_id"),
-    _col("notification_templates", "content_template", K.TEXT, "business", "content_key_id"),
+    _col("notification_templates", "title_template", K.OPEN, "business", "title_key_id"),
+    _col("notification_templates", "content_template", K.OPEN, "business", "content_key_id"),
     _col("notification_logs", "recipient_info", K.PHONE, "pii", "recipient_key_id"),
     _col("notification_logs", "content", K.TEXT, "pii"),
     _col("audit_logs", "ip_address", K.IP, "pii", "ip_key_id"),

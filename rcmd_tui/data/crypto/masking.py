@@ -81,6 +81,10 @@ def mask_text(value: str) -> str:
     return f"{DOT * 4} ({len(value)} chars)"
 
 
+def mask_open(value: str) -> str:
+    return value
+
+
 def mask_secret(_value: str) -> str:
     return DOT * 8
 
@@ -93,6 +97,7 @@ _MASKERS = {
     FieldKind.CARD: mask_card,
     FieldKind.IP: mask_ip,
     FieldKind.TEXT: mask_text,
+    FieldKind.OPEN: mask_open,
     FieldKind.SECRET: mask_secret,
 }
 

@@ -225,10 +225,32 @@ class OrderRows:
     events: list[tuple[object, ...]] = field(default_factory=list)
     refunds: list[tuple[object, ...]] = field(default_factory=list)
     notifications: list[tuple[object, ...]] = field(default_factory=list)
+    audit: list[tuple[object, ...]] = field(default_factory=list)
+
+
+class OrderAudit:
+    """The audit rows the application writes as an order goes (CREATE_ORDER, ACCEPT_ORDER, CANCEL_ORDER,
+    CREATE_PAYMENT, REFUND_PAYMENT), at the order's own times, so its timeline has them. From their own random
+    source, so adding them changed no other seeded value."""
+
+    def __init__(self, rng: random.Random, s: Sealer, start: datetime) -> None:
+        self.rng = rng
+        self.s = s
+        self.start = start  # the oldest audit partition: older orders have no audit rows left
+        self.ips = [vocab.ipv4(rng) for _ in range(200)]
+
+    def add(self, rows: OrderRows, action: str, resource: str, resource_id: object, user: object, at: object) -> None:
+        if not isinstance(at, datetime) or at < self.start:
+            return
+        rng, aid = self.rng, new_uuid(self.rng)
+        ip_enc, ip_key = self.s.seal("pii", at, "audit_logs", "ip_address", rng.choice(self.ips), aid)
+        ua_enc, ua_key = self.s.seal("pii", at, "audit_logs", "user_agent", rng.choice(vocab.USER_AGENTS), aid)
+        rows.audit.append((aid, f"{rng.getrandbits(128):032x}", action, resource, str(resource_id), user, ip_enc, ip_key,
+                           ua_enc, ua_key, None, None, None, None, True, None, rng.randrange(5, 400), at))
 
 
 def _orders(rng: random.Random, scale: Scale, now: datetime, s: Sealer, data: OsData,
-            templates: list[uuid.UUID], emit: Callable[[OrderRows], None]) -> None:
+            templates: list[uuid.UUID], emit: Callable[[OrderRows], None], audit: OrderAudit) -> None:
     rows = OrderRows()
     for n in range(scale.os_orders):
         oid = new_uuid(rng)
@@ -269,7 +291,16 @@ def _orders(rng: random.Random, scale: Scale, now: datetime, s: Sealer, data: Os
                             created + timedelta(hours=24) if anonymous else None, created,
                             stamps.get("ACCEPTED"), stamps.get("PREPARING"), stamps.get("READY"),
                             stamps.get("COMPLETED"), stamps.get("CANCELLED"), len(flow)))
+        payments, refunds = len(rows.payments), len(rows.refunds)
         _payment(rng, now, s, oid, final, total, created, stamps, rows)
+        audit.add(rows, "CREATE_ORDER", "Order", oid, customer, created)
+        audit.add(rows, "ACCEPT_ORDER", "Order", oid, owner, stamps.get("ACCEPTED"))
+        audit.add(rows, "CANCEL_ORDER", "Order", oid, by if final == "CANCELLED" else None, stamps.get("CANCELLED"))
+        if len(rows.payments) > payments:
+            pid = rows.payments[-1][0]
+            audit.add(rows, "CREATE_PAYMENT", "Payment", pid, customer, created + timedelta(seconds=1))
+            for refund in rows.refunds[refunds:]:
+                audit.add(rows, "REFUND_PAYMENT", "Payment", pid, owner, refund[8])
         if customer and templates and rng.random() < 0.2:
             nid = new_uuid(rng)
             r_enc, r_key = s.seal("pii", created, "notification_logs", "recipient_info", vocab.phone_mobile(rng), nid)
@@ -336,6 +367,11 @@ def _payment(rng: random.Random, now: datetime, s: Sealer, oid: uuid.UUID, final
 AUDIT_ACTIONS = (("LOGIN", "User", 40), ("LOGOUT", "User", 15), ("CREATE_ORDER", "Order", 20),
                  ("ACCEPT_ORDER", "Order", 12), ("CANCEL_ORDER", "Order", 3), ("CREATE_PAYMENT", "Payment", 6),
                  ("REFUND_PAYMENT", "Payment", 1), ("UPDATE_USER", "User", 2), ("UPDATE_PERMISSIONS", "User", 1))
+
+
+AUDIT_COLUMNS = ("id", "trace_id", "action", "resource_type", "resource_id", "user_id", "ip_address_encrypted", "ip_key_id",
+                 "user_agent_encrypted", "ua_key_id", "old_value_encrypted", "old_value_key_id", "new_value_encrypted",
+                 "new_value_key_id", "success", "error_message", "duration_ms", "created_at")
 
 
 def _audit(rng: random.Random, scale: Scale, now: datetime, s: Sealer, data: OsData) -> Iterator[tuple[object, ...]]:
@@ -415,7 +451,7 @@ def seed(conn: psycopg.Connection[tuple[object, ...]], keys: dict[str, bytes], s
             "id", "name", "type", "title_template_encrypted", "title_key_id", "content_template_encrypted",
             "content_key_id", "variables", "is_active"), template_rows)
         totals = dict.fromkeys(("orders", "order_status_history", "payments", "payment_events", "payment_refunds",
-                                "notification_logs"), 0)
+                                "notification_logs", "audit_logs"), 0)
 
         def emit(rows: OrderRows) -> None:
             totals["orders"] += copy_rows(conn, "orders", (
@@ -440,8 +476,9 @@ def seed(conn: psycopg.Connection[tuple[object, ...]], keys: dict[str, bytes], s
                 "id", "template_id", "recipient_id", "recipient_info_encrypted", "recipient_key_id", "type", "status",
                 "content_encrypted", "content_key_id", "sent_at", "delivered_at", "error_message", "created_at"),
                 rows.notifications)
+            totals["audit_logs"] += copy_rows(conn, "audit_logs", AUDIT_COLUMNS, rows.audit)
 
-        _orders(rng, scale, now, s, data, templates, emit)
+        _orders(rng, scale, now, s, data, templates, emit, OrderAudit(random.Random(rng_seed * 7919), s, month_start(now, 11)))
         counts.update(totals)
         counts["security_metrics"] = copy_rows(conn, "security_metrics", (
             "metric_type", "value", "labels", "threat_level", "is_anomaly", "description", "timestamp"), (
@@ -456,10 +493,7 @@ def seed(conn: psycopg.Connection[tuple[object, ...]], keys: dict[str, bytes], s
              kind, rng.choice(("/api/orders", "/api/login", "/api/menus")), rng.randrange(1, 500),
              now - timedelta(minutes=m + 1), now - timedelta(minutes=m))
             for m in range(60) for kind in ("IP", "USER", "GLOBAL")))
-        counts["audit_logs"] = copy_rows(conn, "audit_logs", (
-            "id", "trace_id", "action", "resource_type", "resource_id", "user_id", "ip_address_encrypted", "ip_key_id",
-            "user_agent_encrypted", "ua_key_id", "old_value_encrypted", "old_value_key_id", "new_value_encrypted",
-            "new_value_key_id", "success", "error_message", "duration_ms", "created_at"), _audit(rng, scale, now, s, data))
+        counts["audit_logs"] += copy_rows(conn, "audit_logs", AUDIT_COLUMNS, _audit(rng, scale, now, s, data))
         conn.execute("REFRESH MATERIALIZED VIEW payment_current_state")
         conn.execute("ALTER TABLE users ENABLE TRIGGER trigger_audit_users")
         conn.execute("ALTER TABLE payments ENABLE TRIGGER trigger_audit_payments")

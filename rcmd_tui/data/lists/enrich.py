@@ -7,6 +7,8 @@ page costs one extra round trip per enricher, never one per row:
 - :class:`Decrypt` (added to every view with encrypted columns): plaintext or a typed failure per field,
   from keys held in memory (the keyring is asked once per key, off the event loop).
 - :class:`Lookup`: ids to names with one ``= ANY(%s)`` query (user id -> username).
+- :class:`DecryptLookup`: the same for another table's encrypted field (order -> its restaurant's name).
+- :class:`Batch`: any fixed ``= ANY(%s)`` query over the page's ids (a payment's captured and refunded sums).
 - :class:`RedisPipeline`: Redis state per row in one pipeline (a session key's TTL, a job's Bull state,
   a key's type).
 """
@@ -92,6 +94,70 @@ class Lookup:
                 names = {r[0]: r[1] for r in await (await conn.execute(query, [ids])).fetchall()}
         for r in rows:
             r[self.provides_field] = names.get(r.get(self.key))
+
+
+@dataclass(frozen=True, slots=True)
+class DecryptLookup:
+    """``provides`` = another table's encrypted field for ``key``'s id, decrypted (an order's restaurant name, its
+    customer's e-mail): one ``= ANY(%s)`` query per page, then the keys in memory. A row whose id finds nothing
+    gets None; one that does not decrypt gets its failure, like any encrypted field."""
+
+    key: str
+    provides_field: str
+    column: EncryptedColumn
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.key,)
+
+    @property
+    def provides(self) -> tuple[str, ...]:
+        return (self.provides_field,)
+
+    async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
+        ids = list({r[self.key] for r in rows if r.get(self.key) is not None})
+        fields: dict[Any, Any] = {}
+        if ids:
+            c = self.column
+            query = sql.SQL("SELECT {id}, {text}, {key} FROM {table} WHERE {id} = ANY(%s)").format(
+                id=sql.Identifier(c.id_column), text=sql.Identifier(c.ciphertext_column), key=sql.Identifier(c.key_id_column),
+                table=sql.Identifier(c.table))
+            async with services.reader(spec.system).connection() as conn:
+                found = await (await conn.execute(query, [ids])).fetchall()
+            decryptor = await services.decryptor(spec.system)
+            fields = await asyncio.to_thread(lambda: {r[0]: decryptor.field(c, r[1], r[2], r[0]) for r in found})
+        for r in rows:
+            r[self.provides_field] = fields.get(r.get(self.key))
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Fields from one fixed query per page over the page's ids (sums of a payment's events, a count of
+    menus): ``query`` takes the ids as its one parameter (``WHERE x = ANY(%s)``) and returns the id first,
+    then ``provides`` in order. A row the query does not answer gets ``missing``."""
+
+    key: str
+    provides_fields: tuple[str, ...]
+    query: str  # ours, fixed
+    missing: tuple[Any, ...] = ()  # default: None for each field
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.key,)
+
+    @property
+    def provides(self) -> tuple[str, ...]:
+        return self.provides_fields
+
+    async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
+        ids = list({r[self.key] for r in rows if r.get(self.key) is not None})
+        answers: dict[Any, Sequence[Any]] = {}
+        if ids:
+            async with services.reader(spec.system).connection() as conn:
+                answers = {r[0]: r[1:] for r in await (await conn.execute(self.query, [ids])).fetchall()}
+        empty = self.missing or (None,) * len(self.provides_fields)
+        for r in rows:
+            r.update(zip(self.provides_fields, answers.get(r.get(self.key), empty), strict=True))
 
 
 Command = tuple[bytes | str | int, ...]

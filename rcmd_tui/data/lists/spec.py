@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from rcmd_tui.data.crypto.columns import EncryptedColumn
+from rcmd_tui.data.crypto.columns import EncryptedColumn, FieldKind
 
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
@@ -45,7 +45,9 @@ class Column:
     width: int | None = None
     shown: bool = True  # shown until the user chooses otherwise
     expr: str | None = None  # a fixed SQL expression (ours, never user input) instead of the column
-    encrypted: EncryptedColumn | None = None  # decrypted by the decrypt enricher, then masked until revealed
+    # Decrypted by the decrypt enricher (with ``enriched``: by an enricher reading another table), then masked
+    # until revealed.
+    encrypted: EncryptedColumn | None = None
     enriched: bool = False  # not read by SQL: an enricher of the view provides it
     internal: bool = False  # an ordering key or a handle for actions: never in a detail or the column chooser
 
@@ -53,6 +55,11 @@ class Column:
     def selected(self) -> bool:
         """Whether the query reads this column itself (an enricher fills the others)."""
         return not self.enriched and self.encrypted is None
+
+    @property
+    def masked(self) -> bool:
+        """Whether its decrypted value is masked until revealed (a business's own words are not)."""
+        return self.encrypted is not None and self.encrypted.kind is not FieldKind.OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +256,8 @@ class ListSpec:
 
     @property
     def encrypted_columns(self) -> tuple[EncryptedColumn, ...]:
-        return tuple(c.encrypted for c in self.columns if c.encrypted is not None)
+        """The row's own encrypted columns (an enriched one comes decrypted from another table's row)."""
+        return tuple(c.encrypted for c in self.columns if c.encrypted is not None and not c.enriched)
 
     @property
     def name(self) -> str:
