@@ -21,6 +21,7 @@ from rcmd_tui.screens.activity import ActivityScreen, BackendsScreen
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.jobs import JobsScreen
 from rcmd_tui.screens.list_screen import ListScreen
+from rcmd_tui.screens.orders import OrdersScreen
 from rcmd_tui.screens.permissions import PermissionsScreen
 from rcmd_tui.screens.queue import QueueScreen
 from rcmd_tui.screens.redis_health import RedisHealthScreen
@@ -51,6 +52,7 @@ SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("jobs", "rcmd"): JobsScreen,
     ("schedules", "rcmd"): SchedulesScreen,
     ("queue", "rcmd"): QueueScreen,
+    ("orders", "ordersync"): OrdersScreen,
 }
 
 HOME = Place("home", None, "every target's health")

@@ -124,7 +124,7 @@ async def test_a_jobs_detail_shows_its_log_coloured_and_follows_new_lines(profil
             conn.execute("UPDATE jobs SET status = 'failed', error = 'worker lost', completed_at = now() WHERE id = %s", [job_id(0)])
         await _until(lambda: any("worker lost" in line.text for line in log.lines), c.pilot, seconds=8)
         await _until(lambda: detail._follow is None, c.pilot, seconds=5)  # finished: it stops following
-        title = str(detail.query_one("#job-log-title").render())
+        title = str(detail.query_one("#pane-title").render())
         assert "4 lines" in title and "failed" in title
 
 

@@ -101,7 +101,8 @@ class DetailScreen(StandardScreen):
         *(Binding(key, f"lead('{name}')", label, id=f"detail.lead.{name}", tooltip=f"This row's {label.lower()}, as a list")
           for key, name, label in (("s", "sessions", "Sessions"), ("p", "permissions", "Permissions"),
                                    ("l", "logins", "Login attempts"), ("J", "jobs", "Jobs"), ("o", "orders", "Orders"),
-                                   ("a", "audit", "Audit trail"), ("c", "changes", "Changes to it"), ("u", "user", "User"))),
+                                   ("a", "audit", "Audit trail"), ("c", "changes", "Changes to it"), ("u", "user", "User"),
+                                   ("r", "restaurant", "Restaurant"), ("b", "payment", "Payment"), ("m", "menus", "Menus"))),
     ]
 
     def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
@@ -164,6 +165,7 @@ class DetailScreen(StandardScreen):
         tree = self.query_one(JsonTree)
         tree.clear()
         tree.nodes_added = 0
+        self.fill_head(tree)
         for column in (c for c in self.spec.columns if not c.internal):
             value = self.record.get(column.name)
             if column.kind is Kind.JSON and isinstance(value, dict | list):
@@ -186,6 +188,9 @@ class DetailScreen(StandardScreen):
             tree.root.add_leaf(Text.assemble(self._label(column), ": ", inert(text, style)),
                                data=copied(column, value, self.revealed.get(column.name)))
         tree.root.expand()
+
+    def fill_head(self, tree: JsonTree) -> None:
+        """What a detail shows above the row's fields (an order's amounts and items): nothing by default."""
 
     def may_reveal(self) -> str | None:
         """None when this session may reveal; else why not."""

@@ -8,16 +8,15 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
-from textual.widgets import RichLog, Static
 
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.spec import ListSpec, Record
 from rcmd_tui.data.rcmd.job_logs import JobState, LogLine, first_lines, job_state, lines_after
 from rcmd_tui.data.rcmd.jobs import ACTIVE
-from rcmd_tui.screens.detail import DetailScreen, JsonTree
+from rcmd_tui.screens.detail import JsonTree
+from rcmd_tui.screens.detail_pane import PanedDetail
 from rcmd_tui.screens.permission_detail import wrapped
 from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.safe_text import escape_controls
@@ -43,12 +42,8 @@ def log_text(line: LogLine) -> Text:
     return text
 
 
-class JobDetail(DetailScreen):
-    DEFAULT_CSS = """
-    JobDetail #detail-tree { height: 2fr; }
-    JobDetail #job-log-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
-    JobDetail #job-log { height: 1fr; min-height: 5; }
-    """
+class JobDetail(PanedDetail):
+    PANE = "Log"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "switch_pane", "Fields/log", id="job.switch", tooltip="Move between the job's fields and its log"),
         Binding("f", "follow", "Follow", id="job.follow", show=False,
@@ -70,11 +65,6 @@ class JobDetail(DetailScreen):
     def job_id(self) -> str:
         return str(self.record.get("id"))
 
-    def compose_body(self) -> ComposeResult:
-        yield from super().compose_body()
-        yield LogTitle("Log", id="job-log-title")
-        yield RichLog(id="job-log", markup=False, highlight=False, wrap=True, max_lines=2000)
-
     def on_mount(self) -> None:
         self.read_log()
         if self.record.get("status") in ACTIVE:
@@ -89,10 +79,10 @@ class JobDetail(DetailScreen):
             node.add_leaf(wrapped(str(error), "red"), data=str(error))
 
     def _title(self, text: str) -> None:
-        self.query_one("#job-log-title", LogTitle).say(text)
+        self.pane_title(text)
 
     def _write(self, lines: list[LogLine]) -> None:
-        log = self.query_one(RichLog)
+        log = self.pane
         for line in lines:
             log.write(log_text(line))
         if lines:
@@ -104,10 +94,10 @@ class JobDetail(DetailScreen):
         self._title("Log: reading…")
         lines, older = await first_lines(self.services.reader("rcmd"), self.job_id)
         if older:
-            self.query_one(RichLog).write(Text(f"… {older:,} older lines not shown", style="dim italic"))
+            self.pane.write(Text(f"… {older:,} older lines not shown", style="dim italic"))
         self._write(lines)
         if not lines:
-            self.query_one(RichLog).write(Text("no log lines", style="dim italic"))
+            self.pane.write(Text("no log lines", style="dim italic"))
         self._say()
 
     @work(exclusive=True, group="job-follow", exit_on_error=False, description="follow the job's log")
@@ -140,20 +130,3 @@ class JobDetail(DetailScreen):
             self._follow = self.set_interval(FOLLOW_S, self.follow_log)
             self.follow_log()
         self._say()
-
-    def action_switch_pane(self) -> None:
-        log = self.query_one(RichLog)
-        if log.has_focus:
-            self.query_one(JsonTree).focus()
-        else:
-            log.focus()
-
-
-class LogTitle(Static):
-    """The log's title line: what it holds and whether it follows; never markup."""
-
-    def __init__(self, text: str, *, id: str | None = None) -> None:
-        super().__init__(Text(text), id=id, markup=False)
-
-    def say(self, text: str) -> None:
-        self.update(Text(text))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from psycopg import sql
 
@@ -59,6 +59,9 @@ class Statement:
     query: sql.SQL | sql.Composed
     params: tuple[Any, ...] = ()
     needs: tuple[Privilege, ...] = ()  # what the connected role must hold for the database to run it
+    # What it adds to "n rows changed": the rows it touched, the count a function returns, or nothing (the
+    # history row written beside the change it records).
+    counts: Literal["rows", "value", "none"] = "rows"
 
 
 def columns_privileges(table: str, privilege: str, columns: Sequence[str]) -> tuple[Privilege, ...]:

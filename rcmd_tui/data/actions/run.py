@@ -107,7 +107,12 @@ async def _postgres(services: Services, plan: Plan) -> int:
             changed = 0
             for s in plan.in_order:
                 cur = await conn.execute(s.query, s.params)
-                if s is not plan.audit:
+                if s is plan.audit or s.counts == "none":
+                    continue
+                if s.counts == "value":
+                    row = await cur.fetchone()
+                    changed += row[0] if row is not None and isinstance(row[0], int) else 0
+                else:
                     changed += max(cur.rowcount, 0)
             return changed
     except psycopg.errors.InsufficientPrivilege as exc:

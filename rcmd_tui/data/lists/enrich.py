@@ -100,11 +100,13 @@ class Lookup:
 class DecryptLookup:
     """``provides`` = another table's encrypted field for ``key``'s id, decrypted (an order's restaurant name, its
     customer's e-mail): one ``= ANY(%s)`` query per page, then the keys in memory. A row whose id finds nothing
-    gets None; one that does not decrypt gets its failure, like any encrypted field."""
+    gets None; one that does not decrypt gets its failure, like any encrypted field. ``absent``: what a row
+    whose id is NULL says instead (an order without a customer is an anonymous one)."""
 
     key: str
     provides_field: str
     column: EncryptedColumn
+    absent: str | None = None
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -127,7 +129,7 @@ class DecryptLookup:
             decryptor = await services.decryptor(spec.system)
             fields = await asyncio.to_thread(lambda: {r[0]: decryptor.field(c, r[1], r[2], r[0]) for r in found})
         for r in rows:
-            r[self.provides_field] = fields.get(r.get(self.key))
+            r[self.provides_field] = self.absent if r.get(self.key) is None else fields.get(r.get(self.key))
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,8 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
         return duration(value)
     if column.kind is Kind.BYTES and isinstance(value, int) and not isinstance(value, bool):
         return human_bytes(value)
+    if column.kind is Kind.MONEY and isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     if column.kind is Kind.PROGRESS and isinstance(value, int) and not isinstance(value, bool):
         return progress_bar(value, column.width or 10)
     if column.kind is Kind.FLOAT and isinstance(value, float | int | Decimal) and not isinstance(value, bool):

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     DURATION = "duration"  # a timedelta (or seconds)
     BYTES = "bytes"  # a size in bytes (an int), shown as 1.5 MB
     PROGRESS = "progress"  # a percentage 0-100 (an int), drawn as a bar as wide as the column
+    MONEY = "money"  # an amount in the currency's smallest unit (an int), shown as 34,100
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from psycopg.rows import dict_row
 from rcmd_tui.data.crypto.columns import column
 from rcmd_tui.data.crypto.decrypt import Decryptor, Field
 
+USER_BY_EMAIL_HASH = "SELECT id FROM users WHERE email_hash = %s"  # a filter's resolve: an e-mail to its user
+
 
 def normalize_email(email: str) -> str:
     """Surrounding whitespace removed, then lower-cased (str.lower, so non-ASCII letters fold too).

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from rcmd_tui.data.crypto.columns import column as encrypted
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
-from rcmd_tui.data.ordersync.lookup import email_hash
+from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
+from rcmd_tui.data.ordersync.orders import ORDERSYNC_ORDERS
 
 K = Kind
-ORDERSYNC_USER_BY_EMAIL_HASH = "SELECT id FROM users WHERE email_hash = %s"
+ORDERSYNC_USER_BY_EMAIL_HASH = USER_BY_EMAIL_HASH
 
 ORDERSYNC_AUDIT = ListSpec(
     key="audit", system="ordersync", source=Table("audit_logs", partitioned=True), title="OrderSync audit log",
@@ -125,38 +126,6 @@ ORDERSYNC_LOGINS = ListSpec(
     shorthands=(Shorthand("status", "success", {"failed": ("false",), "ok": ("true",)}),),
     time_column="created_at",
     leads=(Lead("user", "users", "hash={email_hash}"),),
-)
-
-ORDER_STATUSES = ("PENDING", "ACCEPTED", "PREPARING", "READY", "COMPLETED", "CANCELLED")  # ck_orders_status
-
-# Issue 15 deepens it (restaurant names, the customer's masked e-mail, the order's timeline, payments); this is
-# its plain list, which a user's detail leads to (o).
-ORDERSYNC_ORDERS = ListSpec(
-    key="orders", system="ordersync", source=Table("orders"), title="OrderSync orders",
-    columns=(
-        Column("created_at", "Created (UTC)", K.TIME, width=19),
-        Column("status", "Status", K.ENUM, width=9),
-        Column("total_amount", "Total", K.INT, width=9),
-        Column("estimated_time", "Est. min", K.INT, width=8),
-        Column("completed_at", "Completed (UTC)", K.TIME, width=19),
-        Column("subtotal", "Subtotal", K.INT, width=9, shown=False),
-        Column("discount_amount", "Discount", K.INT, width=9, shown=False),
-        Column("tax_amount", "Tax", K.INT, width=9, shown=False),
-        Column("cancelled_at", "Cancelled (UTC)", K.TIME, width=19, shown=False),
-        Column("restaurant_id", "Restaurant id", K.UUID, shown=False),
-        Column("customer_id", "Customer id", K.UUID, shown=False),
-        Column("version", "Version", K.INT, shown=False),
-        Column("id", "Id", K.UUID, shown=False),
-    ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
-    filters=(
-        FilterField("customer", "customer_id", K.UUID, resolve=ORDERSYNC_USER_BY_EMAIL_HASH, prepare=email_hash,
-                    help="a user id or an e-mail address"),
-        FilterField("status", "status", K.ENUM, values=ORDER_STATUSES),
-        FilterField("restaurant", "restaurant_id", K.UUID),
-        FilterField("id", "id", K.UUID),
-    ),
-    time_column="created_at",
 )
 
 VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS, ORDERSYNC_SESSIONS, ORDERSYNC_LOGINS, ORDERSYNC_ORDERS)
