@@ -2,7 +2,7 @@
 batched, decrypted look-up per page), status, the amounts, age and estimated time.
 
 Support finds an order by its customer's exact e-mail (through ``email_hash``), its restaurant (an id, or the
-exact name as ``name_search`` holds it), status, a time range, an amount range or an anonymous token; each filter
+words of its name, through ``name_search``), status, a time range, an amount range or an anonymous token; each filter
 pages by keyset over an index of its own (migration 0012), so the millionth order costs what the first does.
 """
 
@@ -12,12 +12,12 @@ from rcmd_tui.data.crypto.columns import column as encrypted
 from rcmd_tui.data.lists.enrich import DecryptLookup
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
 from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
+from rcmd_tui.data.ordersync.restaurants import RESTAURANTS_BY_NAME_WORDS
 
 K = Kind
 STATUSES = ("PENDING", "ACCEPTED", "PREPARING", "READY", "COMPLETED", "CANCELLED")  # ck_orders_status
 OPEN = ("PENDING", "ACCEPTED", "PREPARING", "READY")  # not yet completed or cancelled: may still be cancelled
 ANONYMOUS = "anonymous"  # what the customer column says of an order without a customer
-RESTAURANT_BY_NAME = "SELECT id FROM restaurants WHERE name_search = %s"
 
 ORDERSYNC_ORDERS = ListSpec(
     key="orders", system="ordersync", source=Table("orders"), title="OrderSync orders",
@@ -54,8 +54,8 @@ ORDERSYNC_ORDERS = ListSpec(
         FilterField("customer", "customer_id", K.UUID, resolve=USER_BY_EMAIL_HASH, prepare=email_hash,
                     help="an exact e-mail address (by its hash) or a user id"),
         FilterField("status", "status", K.ENUM, values=STATUSES),
-        FilterField("restaurant", "restaurant_id", K.UUID, resolve=RESTAURANT_BY_NAME,
-                    help="a restaurant id or its exact name"),
+        FilterField("restaurant", "restaurant_id", K.UUID, resolve=RESTAURANTS_BY_NAME_WORDS,
+                    help="a restaurant id, or words of its name (every word, whole, any case)"),
         FilterField("total", "total_amount", K.MONEY, help="the amount charged, e.g. total>=50000"),
         FilterField("token", "anonymous_token", help="an anonymous order's token, exactly"),
         FilterField("id", "id", K.UUID),

@@ -6,6 +6,7 @@ from rcmd_tui.data.crypto.columns import column as encrypted
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
 from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
 from rcmd_tui.data.ordersync.orders import ORDERSYNC_ORDERS
+from rcmd_tui.data.ordersync.restaurants import ORDERSYNC_MENUS, ORDERSYNC_RESTAURANTS
 
 K = Kind
 ORDERSYNC_USER_BY_EMAIL_HASH = USER_BY_EMAIL_HASH
@@ -128,4 +129,5 @@ ORDERSYNC_LOGINS = ListSpec(
     leads=(Lead("user", "users", "hash={email_hash}"),),
 )
 
-VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS, ORDERSYNC_SESSIONS, ORDERSYNC_LOGINS, ORDERSYNC_ORDERS)
+VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS, ORDERSYNC_SESSIONS, ORDERSYNC_LOGINS, ORDERSYNC_ORDERS,
+         ORDERSYNC_RESTAURANTS, ORDERSYNC_MENUS)
