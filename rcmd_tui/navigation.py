@@ -22,6 +22,7 @@ from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.jobs import JobsScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.screens.orders import OrdersScreen
+from rcmd_tui.screens.payments import PaymentsScreen
 from rcmd_tui.screens.permissions import PermissionsScreen
 from rcmd_tui.screens.queue import QueueScreen
 from rcmd_tui.screens.redis_health import RedisHealthScreen
@@ -53,6 +54,7 @@ SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("schedules", "rcmd"): SchedulesScreen,
     ("queue", "rcmd"): QueueScreen,
     ("orders", "ordersync"): OrdersScreen,
+    ("payments", "ordersync"): PaymentsScreen,
 }
 
 HOME = Place("home", None, "every target's health")

@@ -6,6 +6,8 @@ from rcmd_tui.data.crypto.columns import column as encrypted
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
 from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
 from rcmd_tui.data.ordersync.orders import ORDERSYNC_ORDERS
+from rcmd_tui.data.ordersync.payments import ORDERSYNC_PAYMENTS
+from rcmd_tui.data.ordersync.reconcile import ORDERSYNC_RECONCILE
 from rcmd_tui.data.ordersync.restaurants import ORDERSYNC_MENUS, ORDERSYNC_RESTAURANTS
 
 K = Kind
@@ -130,4 +132,4 @@ ORDERSYNC_LOGINS = ListSpec(
 )
 
 VIEWS = (ORDERSYNC_AUDIT, ORDERSYNC_USERS, ORDERSYNC_SESSIONS, ORDERSYNC_LOGINS, ORDERSYNC_ORDERS,
-         ORDERSYNC_RESTAURANTS, ORDERSYNC_MENUS)
+         ORDERSYNC_RESTAURANTS, ORDERSYNC_MENUS, ORDERSYNC_PAYMENTS, ORDERSYNC_RECONCILE)
