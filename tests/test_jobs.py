@@ -124,6 +124,7 @@ async def test_a_jobs_detail_shows_its_log_coloured_and_follows_new_lines(profil
             conn.execute("UPDATE jobs SET status = 'failed', error = 'worker lost', completed_at = now() WHERE id = %s", [job_id(0)])
         await _until(lambda: any("worker lost" in line.text for line in log.lines), c.pilot, seconds=8)
         await _until(lambda: detail._follow is None, c.pilot, seconds=5)  # finished: it stops following
+        assert detail.record.get("status") == "failed" and detail.record.get("error") == "worker lost"  # the fields too
         title = str(detail.query_one("#pane-title").render())
         assert "4 lines" in title and "failed" in title
 
@@ -247,3 +248,19 @@ async def test_a_jobs_detail_takes_the_lists_action_keys(profile: Profile, redis
         assert conn.execute("SELECT status, retry_count FROM jobs WHERE id = %s", [job_id(3)]).fetchone() == ("queued", 2)
         assert conn.execute("SELECT status FROM jobs WHERE id = %s", [job_id(1)]).fetchone() == ("queued",)  # marked, untouched
     assert redis_client.lrange(bull.WAIT, 0, -1) == [job_id(3).encode()]
+
+
+async def test_the_short_id_the_console_shows_finds_the_job(profile: Profile) -> None:
+    plant_jobs(profile, n=3)
+    short = "9b59c94f-1111-4111-8111-111111111111"
+    with rcmd_sql(profile) as conn:
+        conn.execute("INSERT INTO jobs (id, user_id, type, status, payload) VALUES (%s, %s, 'copy', 'queued', '{}')", [short, user_id(0)])
+    async with open_console(profile, "jobs") as c:
+        for text in ("id=9b59c94f", "id=9B59-C94F", "id!=9b59c94f"):
+            await c.press("slash", "ctrl+u", *text, "enter")
+            await c.settle()
+            ids = {str(r.get("id")) for r in c.table.window}
+            assert (ids == {short}) if "!" not in text else (short not in ids and len(ids) == 3), text
+        await c.press("slash", "ctrl+u", *"id=9b5", "enter")
+        await c.settle()
+        assert "the start of one" in str(c.screen.query_one("#filter-message").render())

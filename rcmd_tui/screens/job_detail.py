@@ -12,6 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 
 from rcmd_tui.data.infra.services import Services
+from rcmd_tui.data.lists.engine import open_source
+from rcmd_tui.data.lists.filters import compile_filter
 from rcmd_tui.data.lists.spec import ListSpec, Record
 from rcmd_tui.data.rcmd.job_logs import JobState, LogLine, first_lines, job_state, lines_after
 from rcmd_tui.data.rcmd.jobs import ACTIVE
@@ -105,9 +107,23 @@ class JobDetail(PanedDetail):
         pool = self.services.reader("rcmd")
         self._write(await lines_after(pool, self.job_id, self.last_id))
         self.state = await job_state(pool, self.job_id)
+        if self.state is not None and (self.state.status, self.state.progress) != (self.record.get("status"), self.record.get("progress")):
+            await self._reread_row()
         if self.state is None or self.state.status not in ACTIVE:
             self._stop_following()
         self._say()
+
+    async def _reread_row(self) -> None:
+        """The job's fields as they are now (status, progress, times, the lock), through the list's own data path,
+        so the fields never say running above a log that says completed; the cursor stays on its line."""
+        page = await open_source(self.spec, self.services, None, compile_filter(self.spec, f"id={self.job_id}")).first()
+        if not page.records:
+            return
+        tree = self.query_one(JsonTree)
+        line = tree.cursor_line
+        self.record = page.records[0]
+        self.fill()
+        tree.cursor_line = min(line, max(0, tree.last_line))
 
     def _stop_following(self) -> None:
         if self._follow is not None:

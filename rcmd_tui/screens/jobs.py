@@ -18,6 +18,7 @@ from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.widgets.prompt_bar import PromptBar
 
 CANCELLABLE = ("pending", "queued", "running")
+PRIORITISED = ("pending", "queued", "failed")  # still to run (a failed one when retried): its priority orders it
 _ANY = "00000000-0000-0000-0000-000000000000"
 
 
@@ -96,6 +97,14 @@ class JobsScreen(ListScreen):
         chosen = self._chosen("change")
         if not chosen:
             return
+        waiting = [j for j in chosen if j.status in PRIORITISED]
+        if not waiting:
+            self.notify("Priority orders the jobs still to run: only a pending, queued or failed (to retry) job's matters; "
+                        + ", ".join(sorted({j.status for j in chosen})) + " cannot", timeout=5, markup=False)
+            return
+        if len(waiting) < len(chosen):
+            self.notify(f"{len(chosen) - len(waiting)} running or finished job(s) left out", timeout=3)
+        chosen = waiting
         bar = self.query_one(PromptBar)
 
         def go(text: str) -> None:

@@ -55,6 +55,9 @@ IDLE_READS = {
 }
 
 
+BUSY = 5  # the demo's workers keep at least this many jobs running
+
+
 @dataclass(frozen=True, slots=True)
 class Pace:
     """Seconds between events; the demo's default reads like a quiet production afternoon with an incident or
@@ -167,6 +170,8 @@ class Simulator:
                 self._extend_locks(conn, client)
                 rows = conn.execute("SELECT id, progress FROM jobs WHERE status = 'running' ORDER BY random() LIMIT 5").fetchall()
                 for job_id, progress in rows:
+                    if not client.exists(bull.lock_key(job_id)):
+                        continue  # no worker holds it (the seed's stalled job): nothing moves it on
                     new = min(100, int(progress) + self.rng.randrange(1, 15))
                     if new >= 100:
                         conn.execute("INSERT INTO job_logs (job_id, level, message) VALUES (%s, 'info', 'completed')", [job_id])
@@ -186,6 +191,7 @@ class Simulator:
                                           f"{new}% transferred", json.dumps({"progress": new})])
                         client.hset(f"{BULL}:{job_id}", "progress", new)
                     client.publish("pubsub:jobs", json.dumps({"jobId": str(job_id), "progress": new}))
+                self._keep_busy(conn, client)
 
     @staticmethod
     def _extend_locks(conn: Conn, client: Any) -> None:
@@ -196,6 +202,26 @@ class Simulator:
         for (job_id,) in running:
             pipe.set(bull.lock_key(job_id), f"worker-{job_id.hex[:6]}", ex=300, xx=True)
         pipe.execute()
+
+    def _keep_busy(self, conn: Conn, client: Any) -> None:
+        """Workers never run out of work: below BUSY running jobs, a user queues a new one (row, Bull hash, wait
+        list) and a worker takes the oldest queued, so the demo's jobs keep moving however long it stays open."""
+        row = conn.execute("SELECT count(*) FROM jobs WHERE status = 'running'").fetchone()
+        if row is None or int(row[0]) > BUSY:  # the stalled job counts too: it is running for PostgreSQL
+            return
+        if conn.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone() is None:
+            kind = self.rng.choice(("copy", "sync", "backup", "move"))
+            payload = {"source": f"gdrive:/team/{self.rng.randrange(1, 400)}", "destination": "s3:/archive"}
+            new = conn.execute(
+                "INSERT INTO jobs (user_id, type, status, priority, payload) "
+                "SELECT id, %s, 'queued', %s, %s FROM users WHERE is_active ORDER BY random() LIMIT 1 RETURNING id, created_at",
+                [kind, self.rng.randrange(1, 11), json.dumps(payload)]).fetchone()
+            if new is not None:
+                job_id, created = str(new[0]), int(new[1].timestamp() * 1000)
+                client.hset(f"{BULL}:{job_id}", mapping={"name": kind, "data": json.dumps(payload), "timestamp": created,
+                                                         "progress": 0, "attemptsMade": 0})
+                client.lpush(f"{BULL}:wait", job_id)
+        self._promote(conn, client)
 
     def _promote(self, conn: Conn, client: object) -> None:
         row = conn.execute("UPDATE jobs SET status = 'running', started_at = now() WHERE id = ("

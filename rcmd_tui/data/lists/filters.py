@@ -46,6 +46,33 @@ Test = Callable[[Record], bool]
 
 
 @dataclass(frozen=True, slots=True)
+class UuidPrefix:
+    """The short id the console shows (``9b59c94f``): every UUID that starts so, as a range the primary key's
+    index serves (``id BETWEEN 9b59c94f-0000-… AND 9b59c94f-ffff-…``).
+
+    >>> p = UuidPrefix.of("9b59c94f")
+    >>> str(p.low), str(p.high)
+    ('9b59c94f-0000-0000-0000-000000000000', '9b59c94f-ffff-ffff-ffff-ffffffffffff')
+    >>> UuidPrefix.of("9b5"), UuidPrefix.of("not-hex!")
+    (None, None)
+    """
+
+    digits: str
+    low: uuid.UUID
+    high: uuid.UUID
+
+    @classmethod
+    def of(cls, raw: str) -> UuidPrefix | None:
+        digits = raw.replace("-", "").lower()
+        if not 4 <= len(digits) < 32 or any(c not in "0123456789abcdef" for c in digits):
+            return None
+        return cls(digits, uuid.UUID(digits.ljust(32, "0")), uuid.UUID(digits.ljust(32, "f")))
+
+    def holds(self, value: Any) -> bool:
+        return value is not None and str(value).replace("-", "").lower().startswith(self.digits)
+
+
+@dataclass(frozen=True, slots=True)
 class Lookup:
     """A name a term looks up (user=bob): if it finds nobody, an empty list can say so."""
 
@@ -188,12 +215,18 @@ def _value(f: FilterField, raw: str, op: str) -> Any:
         try:
             return uuid.UUID(raw)
         except ValueError:
-            raise FilterError(f"{what}: {raw!r} is not a UUID", "copy the id from a row (y copies a cell)") from None
+            prefix = UuidPrefix.of(raw) if op in ("=", "!=") else None
+            if prefix is None:
+                raise FilterError(f"{what}: {raw!r} is not a UUID or the start of one",
+                                  "type the id, or its first characters as the console shows them (4 or more)") from None
+            return prefix
     return raw
 
 
 def _clause(f: FilterField, op: str, value: Any, raw: str) -> tuple[sql.Composable, list[Any]]:
     col = sql.Identifier(f.column)
+    if isinstance(value, UuidPrefix):
+        return sql.SQL("{} {} %s AND %s").format(col, sql.SQL("NOT BETWEEN" if op == "!=" else "BETWEEN")), [value.low, value.high]
     if op == "~":
         return sql.SQL("{}::text ILIKE %s").format(col), [value]
     if f.kind is Kind.INET:
@@ -257,6 +290,9 @@ def _test(f: FilterField, op: str, value: Any, raw: str) -> Test:
             value = uuid.UUID(raw)
         except ValueError:
             value = raw  # a name: matched against the value as shown (no look-up in memory)
+    if isinstance(value, UuidPrefix):
+        negate = op == "!="
+        return lambda r: value.holds(r.get(name)) is not negate
     if op in ("=", "!="):
         negate = op == "!="
         return lambda r: _same(f, r.get(name), value) is not negate

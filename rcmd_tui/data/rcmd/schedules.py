@@ -144,7 +144,7 @@ class RunTimes:
 
     @property
     def needs(self) -> tuple[str, ...]:
-        return ("rule_type", "cron_expression", "interval_seconds", "next_run_at", "last_run_at")
+        return ("rule_type", "cron_expression", "interval_seconds", "next_run_at", "last_run_at", "is_active")
 
     @property
     def provides(self) -> tuple[str, ...]:
@@ -163,8 +163,11 @@ class RunTimes:
                 row["next_run"] = row["next_runs"] = found.problem
             else:
                 seconds = kind == "cron" and any(t.second for t in found.runs)
-                row["next_run"] = local(found.runs[0], seconds)
-                row["next_runs"] = [local(t, seconds) for t in found.runs]  # JSON: a detail shows one a line
+                runs = [local(t, seconds) for t in found.runs]  # JSON: a detail shows one a line
+                if row.get("is_active") is False:  # switched off: it will not run; the detail says when it would
+                    row["next_run"], row["next_runs"] = "off", ["off; switched on, it would run at:", *runs]
+                else:
+                    row["next_run"], row["next_runs"] = runs[0], runs
 
 
 def every(seconds: int | None) -> str:
