@@ -15,7 +15,7 @@ import psycopg
 import pytest
 import redis
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import PgTarget, Profile, profile_to_toml
@@ -28,9 +28,10 @@ from rcmd_tui.data.lists.filters import compile_filter
 from rcmd_tui.data.lists.snapshot import SnapshotSource
 from rcmd_tui.data.lists.spec import Record
 from rcmd_tui.data.rcmd import bull
-from rcmd_tui.data.rcmd.queue import MAX_PER_STATE, RCMD_QUEUE, lengths_line
+from rcmd_tui.data.rcmd.queue import KINDS, MAX_PER_STATE, RCMD_QUEUE, lengths_line
 from rcmd_tui.data.rcmd.queue_actions import fix_queue, with_missing_hashes
 from rcmd_tui.screens.queue import QueueScreen, entry_of
+from rcmd_tui.widgets.prompt_bar import PromptBar
 from tests.helpers import open_console, opened_services, rcmd_sql, run_cli, until_confirm
 from tests.listdata import fill_rcmd, user_id
 from tests.terminal import console_in_terminal
@@ -279,6 +280,24 @@ async def test_fix_from_the_screen_asks_the_kind_confirms_and_fixes(services: Se
         await c.settle()
         assert str(c.screen.query_one("#queue-lengths", Static).render()).endswith("no problems")
     assert sorted(_audit(profile)) == [(jid(11), "success", "waiting-done"), (jid(12), "success", "waiting-done")]
+
+
+async def test_fix_offers_the_kind_under_the_cursor_says_what_it_does_and_takes_a_start(
+        services: Services, profile: Profile, redis_client: redis.Redis) -> None:
+    plant_clean(profile, redis_client)
+    plant_problem(profile, redis_client, "waiting-done")
+    async with open_console(profile, "queue") as c:
+        current = c.table.current()
+        assert current is not None and current.get("meaning") == KINDS["waiting-done"]
+        assert current.get("fix") == "removed from the list or set it waited in"
+        await c.press("F")
+        await c.pilot.pause()
+        bar = c.screen.query_one(PromptBar)
+        assert bar.query_one(Input).value == "waiting-done"
+        assert "F does: removed from the list" in str(bar.query_one("#prompt-question", Static).render())
+        await c.press("ctrl+u", *"waiting", "enter")  # its start will do
+        confirm = await until_confirm(c.pilot, c.app)
+        assert f"LREM bull:jobs:wait 0 {jid(11)}" in "\n".join(confirm.statements)
 
 
 async def test_read_only_offers_no_fix(services: Services, profile: Profile, redis_client: redis.Redis) -> None:

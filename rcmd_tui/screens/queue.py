@@ -13,7 +13,7 @@ from textual.widgets import Static
 from rcmd_tui.data.actions.plan import Privilege
 from rcmd_tui.data.lists.snapshot import SnapshotSource
 from rcmd_tui.data.lists.spec import Record
-from rcmd_tui.data.rcmd.queue import KINDS, lengths_line
+from rcmd_tui.data.rcmd.queue import FIXES, KINDS, lengths_line
 from rcmd_tui.data.rcmd.queue_actions import QueueEntry, fix_queue, with_missing_hashes
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.list_screen import ListScreen
@@ -71,10 +71,14 @@ class QueueScreen(ListScreen):
         kinds = ", ".join(sorted(KINDS, key=lambda k: k != here))
 
         def go(text: str) -> None:
-            kind = text.strip()
-            if kind not in KINDS:
-                bar.say(NoSuchProblem(f"{kind!r} is not a kind of problem", f"type one of: {', '.join(KINDS)}"))
+            typed = text.strip().lower()
+            found = [k for k in KINDS if k == typed] or [k for k in KINDS if k.startswith(typed)] if typed else []
+            if len(found) != 1:
+                bar.say(NoSuchProblem(f"{text.strip()!r} is not a kind of problem" if not found else
+                                      f"{text.strip()!r} could be {' or '.join(found)}",
+                                      f"type one of (its start will do): {', '.join(KINDS)}"))
                 return
+            kind = found[0]
             targets = self.targets()
             chosen = [entry_of(r) for r in targets if r.get("problem") == kind]
             bar.action_close()
@@ -88,7 +92,10 @@ class QueueScreen(ListScreen):
                             markup=False)
             self._propose_fix(kind, chosen)
 
-        bar.ask("Fix which problem", kinds, go)
+        if here in KINDS:
+            bar.ask(f"Fix which problem (Enter: {here}, {KINDS[here]}; F does: {FIXES[here]})", kinds, go, value=str(here))
+        else:
+            bar.ask("Fix which problem (a row's detail says what each means and what F does)", kinds, go)
 
     @work(exclusive=True, group="action-read", exit_on_error=False)
     async def _propose_fix(self, kind: str, chosen: list[QueueEntry]) -> None:

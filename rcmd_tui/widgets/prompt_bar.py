@@ -50,13 +50,15 @@ class PromptBar(Vertical):
     def on_input_changed(self, _event: Input.Changed) -> None:
         self.query_one("#prompt-error", Static).remove_class("-shown")
 
-    def ask(self, question: str, placeholder: str, answer: Callable[[str], None]) -> None:
+    def ask(self, question: str, placeholder: str, answer: Callable[[str], None], value: str = "") -> None:
+        """Open with ``question``; ``value`` is typed in already (the likely answer: Enter takes it)."""
         self.answer = answer
         self.query_one("#prompt-error", Static).remove_class("-shown")
         self.query_one("#prompt-question", Static).update(question)
         field = self.query_one(Input)
         field.placeholder = placeholder
-        field.value = ""
+        field.value = value
+        field.cursor_position = len(value)
         field.disabled = False
         self.add_class("-open")
         self.screen.set_focus(field)  # now, not after the keys already queued: typed ahead, they go in here

@@ -379,6 +379,28 @@ def known(spec: ListSpec) -> str:
     return ", ".join(names)
 
 
+def _no_spaced_operators(tokens: list[str], fields: dict[str, FilterField]) -> None:
+    """``status = running`` (or ``status =running``, ``status= running``) is a field term with spaces in it, not
+    three words to look for: say how to write it, rather than quietly searching for the words.
+
+    >>> _no_spaced_operators(["status", "=", "running"], {"status": FilterField("status", "status")})
+    Traceback (most recent call last):
+    rcmd_tui.data.lists.filters.FilterError: status = running: no spaces around =; write status=running
+    """
+    for i, token in enumerate(tokens):
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1] if i + 1 < len(tokens) else ""
+        op = next((o for o in _OPERATORS if token.startswith(o)), None)
+        if op is not None and before.lower() in fields:  # "status" then "=" or "=running"
+            value = token[len(op):] or after
+            said = " ".join(t for t in (before, token, after if not token[len(op):] else "") if t)
+            raise FilterError(f"{said}: no spaces around {op}", f"write {before}{op}{value or '…'}")
+        field_op = next((o for o in _OPERATORS if token.endswith(o)), None)
+        if field_op is not None and token[: -len(field_op)].lower() in fields and after:  # "status=" then "running"
+            name = token[: -len(field_op)]
+            raise FilterError(f"{token} {after}: no space after {field_op}", f"write {name}{field_op}{after}")
+
+
 def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Filter:
     """Check ``text`` against the list's fields; raises FilterError naming the bad part and the fix."""
     now = now or datetime.now(UTC)
@@ -387,6 +409,7 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
     except ValueError:
         raise FilterError(f"{text!r}: a quote is not closed", 'close it: action="LOGIN FAILED"') from None
     fields = field_names(spec)
+    _no_spaced_operators(tokens, fields)
     shorthands = {s.name: s for s in spec.shorthands}
     clauses: list[sql.Composable] = []
     params: list[Any] = []

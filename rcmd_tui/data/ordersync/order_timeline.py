@@ -68,8 +68,11 @@ _USERS = "SELECT id, role, email_encrypted, email_key_id FROM users WHERE id = A
 
 
 def money(amount: Any) -> str:
-    """>>> money(1234500), money(None)
-    ('1,234,500', '?')"""
+    """An amount as people read it.
+
+    >>> money(1234500), money(None)
+    ('1,234,500', '?')
+    """
     return f"{amount:,}" if isinstance(amount, int) else "?"
 
 
@@ -198,7 +201,9 @@ class Amounts:
         return self.total == self.subtotal - (self.discount or 0) + (self.tax or 0)
 
     def sentence(self) -> str:
-        """>>> Amounts(21000, 0, 2100, 23100).sentence()
+        """The check in words.
+
+        >>> Amounts(21000, 0, 2100, 23100).sentence()
         'total 23,100 = subtotal 21,000 − discount 0 + tax 2,100: holds'
         >>> Amounts(21000, 1000, 2100, 23100).sentence()
         'total 23,100 ≠ subtotal 21,000 − discount 1,000 + tax 2,100 = 22,100: BROKEN'

@@ -50,6 +50,7 @@ import redis.asyncio
 import redis.exceptions
 
 from rcmd_tui.data.infra.failures import QueryFailed, describe
+from rcmd_tui.data.lists.enrich import Row
 from rcmd_tui.data.lists.format import duration
 from rcmd_tui.data.lists.spec import Column, FilterField, Kind, ListSpec, Ordering, Record, Snapshot
 from rcmd_tui.data.rcmd import bull
@@ -74,6 +75,14 @@ KINDS = {
     "orphan-lock": "a lock:job key whose job is not running",
     "queued-lost": "queued in PostgreSQL but on no Redis list: no worker will take it",
     "no-row": "in Redis, but no jobs row has its id",
+}
+# What F (fix) leaves for each kind: shown in a row's detail before anyone asks, and the audit row's "after".
+FIXES = {
+    "waiting-done": "removed from the list or set it waited in",
+    "no-lock": "row queued, started_at NULL; off the active list, on the wait list",
+    "orphan-lock": "lock:job key released",
+    "queued-lost": "on the wait list (its hash written if it was missing)",
+    "no-row": "removed from its list or set, its hash unlinked",
 }
 STATES = ("wait", "active", "delayed", "completed", "failed", "lock", "none")
 KEYS = {"wait": bull.WAIT, "active": bull.ACTIVE, "delayed": bull.DELAYED, "completed": bull.COMPLETED,
@@ -359,13 +368,33 @@ def lengths_line(records: Sequence[Record]) -> str:
     return f"{said} │ {problems} problem{'s' if problems != 1 else ''}" if problems else f"{said} │ no problems"
 
 
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """A row's problem in words, and what F would do about it: the detail says both, so nobody fixes blind."""
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return ("problem",)
+
+    @property
+    def provides(self) -> tuple[str, ...]:
+        return ("meaning", "fix")
+
+    async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
+        for r in rows:
+            problem = str(r.get("problem") or "")
+            r["meaning"], r["fix"] = KINDS.get(problem), FIXES.get(problem)
+
+
 RCMD_QUEUE = ListSpec(
-    key="queue", system="rcmd", title="RCMD queue",
+    key="queue", system="rcmd", title="RCMD queue", enrichers=(Meaning(),),
     source=Snapshot(read=read_queue, redis=True, refresh_s=5.0, max_rows=20_000),
     columns=(
         Column("state", "State", K.ENUM, width=9),
         Column("short", "Job", width=7),
         Column("problem", "Problem", K.ENUM, width=12),
+        Column("meaning", "What it means", width=40, enriched=True, shown=False),
+        Column("fix", "F (fix) does", width=40, enriched=True, shown=False),
         Column("status", "PG", K.ENUM, width=9),
         Column("username", "User", width=8),
         Column("at", "At", width=7),

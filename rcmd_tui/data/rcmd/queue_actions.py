@@ -22,20 +22,12 @@ from rcmd_tui.data.actions.plan import ActionRefused, Plan, RedisCheck, RedisCom
 from rcmd_tui.data.rcmd import bull
 from rcmd_tui.data.rcmd.actions import audit
 from rcmd_tui.data.rcmd.job_actions import release_lock
-from rcmd_tui.data.rcmd.queue import KEYS, KINDS, LOCK_PREFIX, WAITING, job_text, job_uuid
+from rcmd_tui.data.rcmd.queue import FIXES, KEYS, KINDS, LOCK_PREFIX, WAITING, job_text, job_uuid
 from rcmd_tui.text import bytes_text
 
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
 
-# What each fix leaves, for the audit row's "after".
-AGREED = {
-    "waiting-done": "removed from the list or set it waited in",
-    "no-lock": "row queued, started_at NULL; off the active list, on the wait list",
-    "orphan-lock": "lock:job key released",
-    "queued-lost": "on the wait list (its hash written if it was missing)",
-    "no-row": "removed from its list or set, its hash unlinked",
-}
 _SEEN = columns_privileges("jobs", "SELECT", ("id", "status"))
 HASH_SQL = ("SELECT id::text, type, payload, priority, max_retries, retry_count, progress, created_at "
             "FROM jobs WHERE id = ANY(%s::uuid[])")
@@ -171,7 +163,7 @@ def fix_queue(kind: str, entries: Sequence[QueueEntry], profile: Profile) -> Pla
         check = _no_rows(ids)
         commands = (*(_remove(e) for e in entries), ("UNLINK", *dict.fromkeys(e.hash_key for e in entries)))
     jobs = list(dict.fromkeys(e.job for e in entries))
-    details = {"kind": kind, "what": KINDS[kind], "after": AGREED[kind],
+    details = {"kind": kind, "what": KINDS[kind], "after": FIXES[kind],
                "before": {e.job: {"state": e.state, "status": e.status,
                                   "lock": bytes_text(e.lock_value) if e.lock_value is not None else None}
                           for e in entries}}
