@@ -28,7 +28,7 @@ def test_mask_by_kind(kind: FieldKind, value: str, masked: str) -> None:
     assert mask(kind, value) == masked
 
 
-@pytest.mark.parametrize("kind", list(FieldKind))
+@pytest.mark.parametrize("kind", [k for k in FieldKind if k is not FieldKind.OPEN])  # OPEN: a business's words, shown
 def test_masks_never_contain_the_whole_value(kind: FieldKind) -> None:
     for value in ("john.doe@example.com", "010-9876-5432", "홍길동", "192.168.10.20", "x"):
         assert mask(kind, value) != value

@@ -117,6 +117,39 @@ def _plant_ordersync(profile: Profile) -> None:
                 "INSERT INTO login_attempts (email_hash, ip_address_encrypted, ip_key_id, user_agent_encrypted, ua_key_id, "
                 "success, failure_reason, created_at) VALUES (%s, %s, 'plain:test', %s, 'plain:test', false, %s, %s)",
                 [payload, payload, payload, payload[:50], NOW + timedelta(seconds=i)])
+            _plant_order(conn, i, payload, user)
+
+
+def _plant_order(conn: psycopg.Connection[tuple[object, ...]], i: int, payload: str, user: uuid.UUID) -> None:
+    """A restaurant, a dish, an order, its history, payment, events and refund: every text the orders, restaurants,
+    menus and payments screens show (names, items, requests, reasons, card) carries the payload."""
+    restaurant, order, payment = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    at = NOW + timedelta(seconds=i)
+    conn.execute(
+        "INSERT INTO restaurants (id, owner_id, name_encrypted, name_key_id, address_encrypted, address_key_id, phone_encrypted, "
+        "phone_key_id, name_search, category, created_at) VALUES (%s, %s, %s, 'plain:test', %s, 'plain:test', %s, 'plain:test', "
+        "%s, %s, %s)", [restaurant, user, f"h{i}{payload}", payload, payload, payload, payload[:50], at])
+    conn.execute(
+        "INSERT INTO menus (restaurant_id, name_encrypted, name_key_id, description_encrypted, description_key_id, price, category, "
+        "created_at) VALUES (%s, %s, 'plain:test', %s, 'plain:test', 1000, %s, %s)", [restaurant, payload, payload, payload[:50], at])
+    items = json.dumps([{"name": payload, "price": 1000, "quantity": 1, "note": payload}])
+    conn.execute(
+        "INSERT INTO orders (id, restaurant_id, customer_id, items_encrypted, items_key_id, special_requests_encrypted, "
+        "special_requests_key_id, table_info_encrypted, table_key_id, subtotal, total_amount, status, created_at) "
+        "VALUES (%s, %s, %s, %s, 'plain:test', %s, 'plain:test', %s, 'plain:test', 1000, 1000, 'PENDING', %s)",
+        [order, restaurant, user, items, payload, payload, at])
+    conn.execute("INSERT INTO order_status_history (order_id, old_status, new_status, changed_by, reason, message, created_at) "
+                 "VALUES (%s, NULL, 'PENDING', %s, %s, %s, %s)", [order, user, payload, _all(), at])
+    conn.execute(
+        "INSERT INTO payments (id, order_id, amount, fee, net_amount, payment_method, external_id_encrypted, external_key_id, "
+        "card_info_encrypted, card_info_key_id, status, created_at) VALUES (%s, %s, 1000, 0, 1000, 'CARD', %s, 'plain:test', "
+        "%s, 'plain:test', 'CAPTURED', %s)", [payment, order, payload, payload, at])
+    conn.execute("INSERT INTO payment_events (payment_id, event_type, amount, event_data_encrypted, event_data_key_id, created_at) "
+                 "VALUES (%s, 'CAPTURED', 1000, %s, 'plain:test', %s)", [payment, payload, at])
+    conn.execute("INSERT INTO payment_refunds (payment_id, amount, reason_encrypted, reason_key_id, status, created_at) "
+                 "VALUES (%s, 10, %s, 'plain:test', 'PENDING', %s)", [payment, payload, at])
+    conn.execute("INSERT INTO audit_logs (trace_id, action, resource_type, resource_id, user_id, success, error_message, created_at) "
+                 "VALUES (%s, 'CREATE_ORDER', 'Order', %s, %s, false, %s, %s)", [uuid.uuid4().hex, str(order), user, _all(), at])
 
 
 def _plant_redis(profile: Profile) -> None:
@@ -150,7 +183,11 @@ VISITS: dict[str, tuple[str, ...]] = {
     "jobs rcmd": ("enter",),
     "schedules rcmd": ("s", "N", "escape", "enter"),
     "queue rcmd": ("/", *"no-row", "enter", "enter"),  # newest first: the hostile rules; run now's confirmation names one
-    "orders ordersync": ("enter",),
+    "orders ordersync": ("enter",),  # the items, requests, history reasons and audit errors carry the payloads
+    "restaurants ordersync": ("enter",),
+    "menus ordersync": ("/", *"category~XCSI", "enter", "enter"),  # listed by restaurant: the hostile one found by its category
+    "payments ordersync": ("enter",),
+    "reconcile ordersync": ("enter",),
     # The monitoring views: a session runs a statement that carries the payloads (see _plant_session).
     **{f"{name} {system}": keys for system in ("rcmd", "ordersync") for name, keys in (
         ("activity", ("/", *"app~hostile", "enter", "enter")), ("monitor", ("/", *"app~hostile", "enter", "K", "escape", "enter")),
@@ -159,10 +196,10 @@ VISITS: dict[str, tuple[str, ...]] = {
     "redis-health rcmd": ("enter",),
 }
 # Views whose rows hold no text a client chooses (catalogue names, counts, application names, which the server
-# itself reduces to printable ASCII; orders, whose list holds numbers and times only): nothing hostile can show
+# itself reduces to printable ASCII; reconcile, whose rows are amounts, ids and the console's words): nothing hostile can show
 # there, but nothing may be emitted either.
 NO_HOSTILE_TEXT = {f"{name} {system}" for system in ("rcmd", "ordersync")
-                   for name in ("storage", "connections", "security", "slow")} | {"redis-health rcmd", "orders ordersync"}
+                   for name in ("storage", "connections", "security", "slow")} | {"redis-health rcmd", "reconcile ordersync"}
 
 
 CONFIRMED = {"users rcmd": b"Deactivate 1 user", "sessions rcmd": b"Revoke 1 session", "redis rcmd": b"Delete Redis key",
@@ -186,6 +223,9 @@ SCREEN_CLASSES = {
     "PermissionForm": "E on permissions rcmd", "AccessCheck": "A on permissions rcmd",
     "JobsScreen": "jobs rcmd", "SchedulesScreen": "schedules rcmd", "QueueScreen": "queue rcmd",
     "JobDetail": "enter on jobs rcmd (its log lines carry the payloads)",
+    "OrdersScreen": "orders ordersync", "PaymentsScreen": "payments ordersync",
+    "OrderDetail": "enter on orders ordersync (items, history reasons and the audit error carry the payloads)",
+    "PanedDetail": "the base of JobDetail and OrderDetail",
 }
 
 
