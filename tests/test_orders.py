@@ -5,6 +5,7 @@ on a conflict; the anonymous-order expiry now; and pictures at 80x24."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import RichLog
 
 from rcmd_tui.app import make_app
-from rcmd_tui.config import Profile
+from rcmd_tui.config import Profile, profile_to_toml
 from rcmd_tui.data.actions import run as actions
 from rcmd_tui.data.actions.plan import ActionRefused, TargetChanged
 from rcmd_tui.data.crypto.decrypt import Failure, FailureKind, Plain
@@ -25,7 +26,7 @@ from rcmd_tui.screens.detail import JsonTree
 from rcmd_tui.screens.order_detail import OrderDetail
 from rcmd_tui.screens.orders import OrdersScreen
 from rcmd_tui.screens.text_prompt import TextPrompt
-from tests.helpers import open_console, opened_services, until_confirm, until_screen
+from tests.helpers import open_console, opened_services, run_cli, until_confirm, until_screen
 from tests.orderdata import CUSTOMER, CUSTOMER_EMAIL, RESTAURANT, order_id, ordersync_sql, plant_orders
 from tests.terminal import console_in_terminal
 
@@ -285,3 +286,16 @@ def test_orders_in_a_terminal_at_80x24(seeded: Profile, tmp_path: Path) -> None:
         term.wait_for("moments")
         screen = term.text()
         assert "Amounts" in screen and "holds" in screen and "PENDING (placed)" in screen
+
+
+def test_report_orders_finds_a_customers_orders_masked(seeded: Profile, tmp_path: Path) -> None:
+    plant_orders(seeded)
+    path = tmp_path / "config.toml"
+    path.write_text(profile_to_toml(seeded), encoding="utf-8")
+    done = run_cli(["report", "orders", "ordersync", "--format", "json", "--filter", f"customer={CUSTOMER_EMAIL}"],
+                   {"RCMD_TUI_CONFIG": str(path)})
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [r["status"] for r in rows] == ["COMPLETED", "CANCELLED", "COMPLETED", "COMPLETED"]  # orders 0, 1, 3, 5
+    assert {r["restaurant"] for r in rows} == {"Hanok Kitchen Seongsu"} and {r["customer"] for r in rows} == {"m***@e***.com"}
+    assert rows[0]["total_amount"] == 34100 and CUSTOMER_EMAIL not in done.stdout

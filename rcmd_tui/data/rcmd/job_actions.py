@@ -71,6 +71,9 @@ def cancel_jobs(jobs: Sequence[Job], profile: Profile) -> Plan:
                            sql.SQL("id = ANY(%s::uuid[]) AND status = ANY(%s)"), (ids, list(CANCELLABLE)), ("id", "status")),),
         redis=RedisStep(commands=tuple(commands)),
         failed_audit=audit("console.job.cancel", "jobs", ids, profile, details, result="error"),
+        preview=(f"status: {', '.join(sorted({j.status for j in jobs}))} → cancelled, cancelled_at now "
+                 "(refused for a job that finished meanwhile)",
+                 "Redis: off the wait, active and delayed lists; its lock released"),
         typed=f"cancel {len(ids)}" if len(ids) > 1 else None,
     )
 
@@ -105,6 +108,8 @@ def retry_job(job: Job, profile: Profile) -> Plan:
         redis=RedisStep(commands=(("ZREM", bull.FAILED, job.id), ("LREM", bull.WAIT, 0, job.id), ("LPUSH", bull.WAIT, job.id),
                                   ("HSET", bull.job_key(job.id), "attemptsMade", tries, "progress", 0))),
         failed_audit=audit("console.job.retry", "jobs", [job.id], profile, details, result="error"),
+        preview=(f"status: failed → queued; retries: {shown} → {tries} of {job.max_retries}; error, progress and times cleared",
+                 "Redis: off the failed set, on the wait list (a worker takes it)"),
     )
 
 
@@ -128,6 +133,7 @@ def change_priority(jobs: Sequence[Job], priority: int, profile: Profile) -> Pla
         audit=audit("console.job.priority", "jobs", ids, profile, details),
         statements=(update("jobs", {"priority": sql.Placeholder()}, sql.SQL("id = ANY(%s::uuid[])"), (priority, ids)),),
         typed=f"priority {len(ids)}" if len(ids) > 1 else None,
+        preview=(f"priority: {', '.join(sorted({str(j.priority) for j in jobs}))} → {priority} (1 lowest, 10 highest)",),
     )
 
 
@@ -152,4 +158,5 @@ def release_lock(job_id: str, token: str, profile: Profile) -> Plan:
         audit=audit("console.job.release_lock", "jobs", [job_id], profile, details),
         redis=RedisStep(commands=(("UNLINK", key),), checks=(RedisCheck(key.encode(), "string", token.encode()),)),
         failed_audit=audit("console.job.release_lock", "jobs", [job_id], profile, details, result="error"),
+        preview=(f"{key}: released (only while it still holds {token!r}; a worker that renewed it keeps it)",),
     )

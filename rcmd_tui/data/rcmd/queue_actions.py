@@ -175,6 +175,7 @@ def fix_queue(kind: str, entries: Sequence[QueueEntry], profile: Profile) -> Pla
         statements=statements,
         redis=RedisStep(commands=commands, checks=checks),
         failed_audit=audit("console.queue.fix", "jobs", jobs, profile, details, result="error"),
+        preview=(f"{kind}: {KINDS[kind]}", f"after the fix: {FIXES[kind]}"),
         typed=f"fix {len(entries)}" if many else None,
     )
 

@@ -55,6 +55,7 @@ def set_rules_active(rules: Sequence[Rule], active: bool, profile: Profile) -> P
                     {"before": {r.id: {"is_active": r.is_active} for r in rules}, "after": {"is_active": active}}),
         statements=(update("schedule_rules", {"is_active": sql.Placeholder(), "updated_at": sql.SQL("now()")},
                            sql.SQL("id = ANY(%s::uuid[])"), (active, ids)),),
+        preview=tuple(f"{r.label}: {'on' if r.is_active else 'off'} → {'on' if active else 'off'}" for r in rules),
         typed=f"{verb.lower()} {len(ids)}" if many else None,
     )
 
