@@ -202,6 +202,21 @@ async def test_the_column_chooser_says_shown_or_hidden_in_words(profile: Profile
         assert str(options.get_option_at_index(0).prompt) == "Time (UTC)  (hidden)"
 
 
+async def test_columns_chosen_stay_chosen_when_the_list_is_opened_again(profile: Profile) -> None:
+    fill_rcmd(profile, rows=5)
+    async with open_console(profile, "audit") as c:
+        assert "user_agent" in c.table.hidden
+        await c.press("c")
+        await c.pilot.pause()
+        await c.press("space", "enter")  # the first column (Time) hidden
+        await c.settle()
+        assert "created_at" in c.table.hidden
+        await c.press("escape")
+        await c.settle()
+        await c.goto("audit")
+        assert "created_at" in c.table.hidden and "user_agent" in c.table.hidden
+
+
 async def test_enter_on_a_home_target_tells_all_about_it(profile: Profile) -> None:
     async with open_console(profile) as c:
         await c.press("enter")

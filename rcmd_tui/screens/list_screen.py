@@ -134,7 +134,11 @@ class ListScreen(StandardScreen):
         if self.family:
             yield ViewTabs([v.tab or v.key for v in self.family], self.family.index(self.spec), id="view-tabs")
         yield FilterBar(self.spec)
-        yield PagedTable(self.spec, id="list-table")
+        table = PagedTable(self.spec, id="list-table")
+        chosen = self.services.hidden_columns.get((self.spec.key, self.spec.system))
+        if chosen is not None:
+            table.hidden = set(chosen)
+        yield table
         yield PromptBar(id="list-prompt")
 
     def on_mount(self) -> None:
@@ -462,6 +466,7 @@ class ListScreen(StandardScreen):
         def chosen(hidden: set[str] | None) -> None:
             if hidden is not None:
                 self.table.reconfigure_columns(hidden)
+                self.services.hidden_columns[(self.spec.key, self.spec.system)] = set(hidden)
 
         self.app.push_screen(ColumnChooser(self.spec, self.table.hidden), chosen)
 

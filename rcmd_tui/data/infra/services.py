@@ -36,6 +36,8 @@ class Services:
             [*self.pools.names(), *(["rcmd-redis"] if self.redis else []), *(["keyring"] if profile.ordersync else [])])
         self.checked_at: float | None = None
         self._decryptors: dict[str, Decryptor] = {}
+        # The columns a person hid per view (key, system), kept for the session: a list opened again shows them so.
+        self.hidden_columns: dict[tuple[str, str], set[str]] = {}
         self._status_listeners: list[Callable[[], None]] = []
 
     async def open(self) -> None:
