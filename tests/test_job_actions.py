@@ -5,6 +5,7 @@ longer as shown."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from rcmd_tui.data.actions.plan import Plan, TargetChanged
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.rcmd import bull
 from rcmd_tui.data.rcmd.job_actions import Job, cancel_jobs, change_priority, release_lock, retry_job
-from tests.helpers import login_as, opened_services, rcmd_sql
+from tests.helpers import login_as, open_console, opened_services, rcmd_sql, until_confirm
 from tests.listdata import fill_rcmd, user_id
 
 
@@ -110,6 +111,24 @@ async def test_retry_puts_a_failed_job_back_on_the_wait_list_with_one_more_try(
     assert step is not None
     for command in step.commands:  # repeated, as after a failure halfway: still once on the wait list
         redis_client.execute_command(*command)  # type: ignore[no-untyped-call]
+    assert redis_client.lrange(bull.WAIT, 0, -1) == [job.id.encode()]
+
+
+async def test_retry_of_a_job_whose_hash_is_gone_writes_it_whole_from_the_row(profile: Profile, redis_client: redis.Redis) -> None:
+    fill_rcmd(profile, rows=5)
+    job = plant(profile, 1, "failed", retries=1)
+    redis_client.zadd(bull.FAILED, {job.id: 1})  # Bull's removeOnFail dropped the hash, not the set member
+    async with open_console(profile, "jobs") as c:
+        c.table.move_cursor(row=next(i for i, r in enumerate(c.table.window) if str(r.get("id")) == job.id))
+        await c.pilot.pause()
+        await c.press("R")
+        confirm = await until_confirm(c.pilot, c.app)
+        assert "its hash, gone, written from the row" in "\n".join(confirm.statements)
+        await c.press("enter")
+        await c.settle()
+    written = {k.decode(): v.decode() for k, v in redis_client.hgetall(bull.job_key(job.id)).items()}
+    assert written["attemptsMade"] == "2" and written["progress"] == "0" and written["name"] == job.type
+    assert json.loads(written["opts"])["jobId"] == job.id and "timestamp" in written and "data" in written
     assert redis_client.lrange(bull.WAIT, 0, -1) == [job.id.encode()]
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import work
 from textual.binding import Binding, BindingType
 
 from rcmd_tui.data.actions.plan import Privilege
 from rcmd_tui.data.lists.spec import Record
+from rcmd_tui.data.rcmd import bull
 from rcmd_tui.data.rcmd.job_actions import Job, cancel_jobs, change_priority, release_lock, retry_job
 from rcmd_tui.errors import RcmdError
 from rcmd_tui.screens.detail import DetailScreen
@@ -89,7 +91,18 @@ class JobsScreen(ListScreen):
         if job.retry_count is not None and job.max_retries is not None and job.retry_count >= job.max_retries:
             self.notify(f"Retried {job.retry_count} of {job.max_retries} times already: no retry left", timeout=4)
             return
-        self.propose(retry_job(job, self.services.profile))
+        self._propose_retry(job)
+
+    @work(exclusive=True, group="action-read", exit_on_error=False, description="look for the job's Bull hash")
+    async def _propose_retry(self, job: Job) -> None:
+        """Bull may have dropped a failed job's hash (removeOnFail): then the retry writes it whole, from the row."""
+        client = self.services.redis
+        fields = None
+        if client is not None and not await client.exists(bull.job_key(job.id)):
+            async with self.services.reader("rcmd").connection() as conn:
+                row = await (await conn.execute(bull.HASH_SQL, ([job.id],))).fetchone()
+            fields = bull.hash_from_row(row) if row is not None else None
+        self.propose(retry_job(job, self.services.profile, fields))
 
     def action_priority(self) -> None:
         if self.refuse("Priority"):

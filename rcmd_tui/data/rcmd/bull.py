@@ -12,6 +12,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
 PREFIX = "bull:jobs"
 WAIT, ACTIVE, DELAYED, COMPLETED, FAILED = (f"{PREFIX}:{s}" for s in ("wait", "active", "delayed", "completed", "failed"))
 LISTS = (WAIT, ACTIVE)  # Redis lists
@@ -34,3 +39,20 @@ def lock_key(job_id: object) -> str:
 
 
 LOCK_PATTERN = "lock:job:*"
+
+
+# A job's row as its Bull hash is written from it (when the hash went missing): see :func:`hash_from_row`.
+HASH_SQL = ("SELECT id::text, type, payload, priority, max_retries, retry_count, progress, created_at "
+            "FROM jobs WHERE id = ANY(%s::uuid[])")
+
+
+def _ms(moment: datetime | None) -> int:
+    return int(moment.timestamp() * 1000) if moment else 0
+
+
+def hash_from_row(row: Sequence[Any]) -> dict[str, str | int]:
+    """Bull's hash of a job, from its row as HASH_SQL reads it (as the demo seeds it: name, data, opts, timestamp …)."""
+    _id, kind, payload, priority, max_retries, retry_count, progress, created_at = row
+    return {"name": kind, "data": json.dumps(payload, ensure_ascii=False),
+            "opts": json.dumps({"attempts": (max_retries or 0) + 1, "priority": priority, "jobId": _id}),
+            "timestamp": _ms(created_at), "progress": progress or 0, "attemptsMade": retry_count or 0}

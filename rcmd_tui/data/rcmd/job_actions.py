@@ -7,7 +7,7 @@ UNLINK), so repeating an action whose Redis part failed finishes it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from psycopg import sql
@@ -78,7 +78,7 @@ def cancel_jobs(jobs: Sequence[Job], profile: Profile) -> Plan:
     )
 
 
-def retry_job(job: Job, profile: Profile) -> Plan:
+def retry_job(job: Job, profile: Profile, hash_fields: Mapping[str, str | int] | None = None) -> Plan:
     """A failed job below its max retries goes back to the queue, one more try counted; the last run's error and
     times are cleared (the log and the audit row keep them).
 
@@ -95,6 +95,9 @@ def retry_job(job: Job, profile: Profile) -> Plan:
         "FROM (SELECT status, retry_count, max_retries FROM jobs WHERE id = %s::uuid FOR UPDATE) AS t"),
         (shown, shown, job.id), _reads("status", "retry_count", "max_retries"))
     tries = shown + 1
+    # Its hash as it is, two fields changed; or, gone (Bull's removeOnFail), written whole from the row: a worker
+    # cannot run a job from a hash holding only attemptsMade and progress.
+    written: dict[str, str | int] = {**(hash_fields or {}), "attemptsMade": tries, "progress": 0}
     details = {"before": {"status": job.status, "retry_count": job.retry_count},
                "after": {"status": "queued", "retry_count": tries}, "max_retries": job.max_retries}
     return Plan(
@@ -106,10 +109,12 @@ def retry_job(job: Job, profile: Profile) -> Plan:
                                     "completed_at": sql.SQL("NULL")},
                            sql.SQL("id = %s::uuid AND status = 'failed'"), (job.id,), ("id", "status", "retry_count")),),
         redis=RedisStep(commands=(("ZREM", bull.FAILED, job.id), ("LREM", bull.WAIT, 0, job.id), ("LPUSH", bull.WAIT, job.id),
-                                  ("HSET", bull.job_key(job.id), "attemptsMade", tries, "progress", 0))),
+                                  ("HSET", bull.job_key(job.id), *(p for kv in written.items() for p in kv))),
+                        checks=() if hash_fields is None else (RedisCheck(bull.job_key(job.id).encode(), "none"),)),
         failed_audit=audit("console.job.retry", "jobs", [job.id], profile, details, result="error"),
         preview=(f"status: failed → queued; retries: {shown} → {tries} of {job.max_retries}; error, progress and times cleared",
-                 "Redis: off the failed set, on the wait list (a worker takes it)"),
+                 "Redis: off the failed set, on the wait list (a worker takes it)"
+                 + ("; its hash, gone, written from the row" if hash_fields is not None else "")),
     )
 
 

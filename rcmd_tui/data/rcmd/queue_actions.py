@@ -9,11 +9,9 @@ after), then changes PostgreSQL where the kind needs it, and then Redis in MULTI
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from psycopg import sql
 
@@ -29,8 +27,6 @@ if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
 
 _SEEN = columns_privileges("jobs", "SELECT", ("id", "status"))
-HASH_SQL = ("SELECT id::text, type, payload, priority, max_retries, retry_count, progress, created_at "
-            "FROM jobs WHERE id = ANY(%s::uuid[])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,18 +176,6 @@ def fix_queue(kind: str, entries: Sequence[QueueEntry], profile: Profile) -> Pla
     )
 
 
-def _ms(moment: datetime | None) -> int:
-    return int(moment.timestamp() * 1000) if moment else 0
-
-
-def hash_fields(row: Sequence[Any]) -> dict[str, str | int]:
-    """Bull's hash of a job, from its row (as the demo seeds it: name, data, opts, timestamp, …)."""
-    _id, kind, payload, priority, max_retries, retry_count, progress, created_at = row
-    return {"name": kind, "data": json.dumps(payload, ensure_ascii=False),
-            "opts": json.dumps({"attempts": (max_retries or 0) + 1, "priority": priority, "jobId": _id}),
-            "timestamp": _ms(created_at), "progress": progress or 0, "attemptsMade": retry_count or 0}
-
-
 async def with_missing_hashes(services: Services, entries: Sequence[QueueEntry]) -> list[QueueEntry]:
     """``entries`` (queued-lost), each whose ``bull:jobs:{id}`` is missing given the hash to write, read from its
     row now; the plan re-checks that it is still missing."""
@@ -207,6 +191,6 @@ async def with_missing_hashes(services: Services, entries: Sequence[QueueEntry])
     if not ids:
         return list(entries)
     async with services.reader("rcmd").connection() as conn:
-        rows = {r[0]: r for r in await (await conn.execute(HASH_SQL, (ids,))).fetchall()}
-    return [replace(e, hash_fields=hash_fields(rows[u])) if e in missing and (u := job_uuid(e.member)) in rows else e
+        rows = {r[0]: r for r in await (await conn.execute(bull.HASH_SQL, (ids,))).fetchall()}
+    return [replace(e, hash_fields=bull.hash_from_row(rows[u])) if e in missing and (u := job_uuid(e.member)) in rows else e
             for e in entries]
