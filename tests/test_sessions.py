@@ -81,6 +81,9 @@ async def test_each_row_shows_its_redis_state_and_each_mismatch_kind(services: S
     assert shown[sid(3)]["mismatch"] == "pg-only" and shown[sid(3)]["redis_key"] is False
     assert shown[sid(4)]["mismatch"] == "ttl" and shown[sid(4)]["redis_ttl"] <= timedelta(seconds=60)
     assert shown[sid(5)]["mismatch"] == "pg-only member-no-key"
+    assert shown[sid(5)]["mismatch_means"] == ("pg-only: active in PostgreSQL, but no session key in Redis (cleaning up: row "
+                                              "made inactive); member-no-key: in the user's session set, but the key is gone "
+                                              "(cleaning up: set member removed)")
 
 
 @pytest.mark.parametrize("kind", ["redis-only", "pg-only", "ttl", "member-no-key"])

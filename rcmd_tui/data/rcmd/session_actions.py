@@ -16,7 +16,7 @@ from psycopg import sql
 from rcmd_tui.config import Profile
 from rcmd_tui.data.actions.plan import Plan, RedisCheck, RedisCommand, RedisStep, Statement, columns_privileges, update
 from rcmd_tui.data.rcmd.actions import audit
-from rcmd_tui.data.rcmd.sessions import MISMATCHES, session_key, user_set_key
+from rcmd_tui.data.rcmd.sessions import CLEANED, MISMATCHES, session_key, user_set_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +35,6 @@ class Session:
 
 
 # What each clean-up leaves, for the audit row's "after".
-AGREED = {"redis-only": "key and set member removed", "pg-only": "row made inactive",
-          "ttl": "key expires with the row", "member-no-key": "set member removed"}
 _SEEN = columns_privileges("sessions", "SELECT", ("id", "user_id", "is_active", "expires_at"))
 
 
@@ -95,7 +93,7 @@ def clean_mismatches(kind: str, sessions: Sequence[Session], profile: Profile) -
     if kind not in MISMATCHES:
         raise ValueError(kind)
     ids = [s.id for s in sessions]
-    details = {"kind": kind, "what": MISMATCHES[kind], "before": {s.id: kind for s in sessions}, "after": AGREED[kind]}
+    details = {"kind": kind, "what": MISMATCHES[kind], "before": {s.id: kind for s in sessions}, "after": CLEANED[kind]}
     statements: tuple[Statement, ...] = ()
     checks: tuple[RedisCheck, ...] = ()
     commands: tuple[RedisCommand, ...] = ()

@@ -31,6 +31,9 @@ MISMATCHES = {
     "ttl": "the key's TTL disagrees with expires_at",
     "member-no-key": "in the user's session set, but the key is gone",
 }
+# What cleaning each kind up (X on the sessions screen) leaves: in a session's detail, and the audit row's "after".
+CLEANED = {"redis-only": "key and set member removed", "pg-only": "row made inactive",
+           "ttl": "key expires with the row", "member-no-key": "set member removed"}
 USER_BY_NAME = "SELECT id FROM users WHERE username = %s"
 
 
@@ -79,7 +82,7 @@ def _state_commands(row: Row) -> Sequence[tuple[str, ...]]:
 def _state(row: Row, replies: Sequence[Any]) -> Row:
     ttl_ms, member = replies
     if ttl_ms is None:  # the pipeline failed for this row: unknown, not "no key"
-        return {"redis_ttl": None, "redis_key": None, "in_set": None, "mismatch": None}
+        return {"redis_ttl": None, "redis_key": None, "in_set": None, "mismatch": None, "mismatch_means": None}
     ttl = int(ttl_ms)
     in_set = bool(member)
     found = mismatches(row.get("is_active"), row.get("expires_at"), ttl, in_set, datetime.now(UTC))
@@ -88,11 +91,13 @@ def _state(row: Row, replies: Sequence[Any]) -> Row:
         "redis_ttl": timedelta(milliseconds=ttl) if ttl >= 0 else None,
         "in_set": in_set,
         "mismatch": " ".join(found) or None,
+        # In words, with what cleaning it up does: a detail explains its mismatch before anyone acts on it.
+        "mismatch_means": "; ".join(f"{k}: {MISMATCHES[k]} (cleaning up: {CLEANED[k]})" for k in found) or None,
     }
 
 
 SESSION_STATE = RedisPipeline(("id", "user_id", "is_active", "expires_at"),
-                              ("redis_key", "redis_ttl", "in_set", "mismatch"), _state_commands, _state)
+                              ("redis_key", "redis_ttl", "in_set", "mismatch", "mismatch_means"), _state_commands, _state)
 USERNAME = Lookup("user_id", "username", "users", "username")
 
 RCMD_SESSIONS = ListSpec(
@@ -104,6 +109,7 @@ RCMD_SESSIONS = ListSpec(
         Column("redis_key", "Key", K.BOOL, width=3, enriched=True),
         Column("redis_ttl", "TTL", K.DURATION, width=9, enriched=True),
         Column("mismatch", "Mismatch", width=13, enriched=True),
+        Column("mismatch_means", "Mismatch, in words", width=40, enriched=True, shown=False),
         Column("expires_at", "Expires (UTC)", K.TIME, width=19),
         Column("in_set", "In set", K.BOOL, width=6, enriched=True, shown=False),
         Column("last_activity_at", "Last activity (UTC)", K.TIME, width=19, shown=False),
