@@ -145,6 +145,9 @@ async def test_revoke_from_the_screen_asks_then_changes_both_stores(profile: Pro
         assert "UPDATE" in shown and "UNLINK session:" + sid(1) in shown and "SREM user:sessions:" + ALICE in shown
         await c.press("enter")
         await c.settle()
+        await c.press("R")  # revoked already: said so, nothing proposed
+        await c.settle()
+        assert not isinstance(c.screen, ConfirmScreen)
     assert _row(profile, 1) == (False,) and redis_client.exists(session_key(sid(1))) == 0
 
 

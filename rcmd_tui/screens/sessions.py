@@ -49,11 +49,18 @@ class RcmdSessionsScreen(ListScreen):
     def action_revoke(self) -> None:
         if self.refuse("Revoke"):
             return
-        chosen = [_session(r) for r in self.targets() if r.get("id") is not None]
-        if not chosen:
+        rows = [r for r in self.targets() if r.get("id") is not None]
+        if not rows:
             self.notify("No session here to revoke", timeout=3)
             return
-        self.propose(revoke_sessions(chosen, self.services.profile))
+        # Revoked already: inactive, and no key left in Redis that could still let it in.
+        live = [r for r in rows if r.get("is_active") is not False or r.get("redis_key") or r.get("in_set")]
+        if not live:
+            self.notify("Already revoked: inactive in PostgreSQL and no key in Redis; nothing to do", timeout=4)
+            return
+        if len(live) < len(rows):
+            self.notify(f"{len(rows) - len(live)} session(s) revoked already, left out", timeout=3)
+        self.propose(revoke_sessions([_session(r) for r in live], self.services.profile))
 
     def action_revoke_user(self) -> None:
         if self.refuse("Revoke user's sessions"):
