@@ -286,6 +286,9 @@ def test_orders_in_a_terminal_at_80x24(seeded: Profile, tmp_path: Path) -> None:
         term.wait_for("moments")
         screen = term.text()
         assert "Amounts" in screen and "holds" in screen and "PENDING (placed)" in screen
+        term.press("z")  # the timeline alone, the whole screen high: every moment of this order fits
+        term.wait_for("refund of 9,900 processed")
+        assert "Amounts" not in term.text() and "PENDING (placed)" in term.text()
 
 
 def test_report_orders_finds_a_customers_orders_masked(seeded: Profile, tmp_path: Path) -> None:

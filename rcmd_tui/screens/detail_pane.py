@@ -28,12 +28,15 @@ class PanedDetail(DetailScreen):
     PanedDetail #detail-tree { height: 2fr; }
     PanedDetail #pane-title { height: 1; padding: 0 1; background: $boost; text-style: bold; }
     PanedDetail #pane { height: 1fr; min-height: 5; }
+    PanedDetail.-pane-only #detail-tree { display: none; }
     """
     PANE: ClassVar[str] = "Log"  # what the pane holds, for its first title and the tab key's label
     PANE_LINES: ClassVar[int] = 2000
     PANE_FOLLOWS: ClassVar[bool] = True  # new lines scroll it to the end (a log); else it stays where it is
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "switch_pane", "Fields/pane", id="detail.switch_pane", tooltip="Move between the fields and the pane under them"),
+        Binding("z", "zoom_pane", "Zoom", id="detail.zoom_pane",
+                tooltip="The pane alone, the whole screen high (again: the fields back); at 80x24 it shows three times the lines"),
     ]
 
     def compose_body(self) -> ComposeResult:
@@ -47,6 +50,13 @@ class PanedDetail(DetailScreen):
 
     def pane_title(self, text: str) -> None:
         self.query_one("#pane-title", PaneTitle).say(text)
+
+    def action_zoom_pane(self) -> None:
+        self.toggle_class("-pane-only")
+        if self.has_class("-pane-only"):
+            self.pane.focus()
+        else:
+            self.query_one(JsonTree).focus()
 
     def action_switch_pane(self) -> None:
         if self.pane.has_focus:
