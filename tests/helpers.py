@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -56,6 +56,15 @@ async def until_screen(pilot: Pilot[Any], app: RcmdApp, kind: type[Screen[Any]],
         if isinstance(app.screen, kind):
             return app.screen
     raise AssertionError(f"no {kind.__name__} (on {type(app.screen).__name__})")
+
+
+async def until(predicate: Callable[[], Any], pilot: Pilot[Any], seconds: float = 5) -> None:
+    """Wait, the app running, until ``predicate()`` holds; fail after ``seconds``."""
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("not in time")
 
 
 async def until_confirm(pilot: Pilot[Any], app: RcmdApp) -> ConfirmScreen:

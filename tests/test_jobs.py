@@ -22,7 +22,7 @@ from rcmd_tui.data.rcmd import bull
 from rcmd_tui.screens.confirm import ConfirmScreen
 from rcmd_tui.screens.job_detail import JobDetail
 from rcmd_tui.screens.jobs import JobsScreen
-from tests.helpers import open_console, rcmd_sql, until_confirm, until_screen
+from tests.helpers import open_console, rcmd_sql, until, until_confirm, until_screen
 from tests.listdata import T0, fill_rcmd, user_id
 from tests.terminal import console_in_terminal
 
@@ -61,14 +61,6 @@ def plant_jobs(profile: Profile, n: int = 12, *, running: bool = True) -> None:
                          [job_id(0), level, message, json.dumps({"chunk": k}), T0 + timedelta(seconds=10 * k)])
 
 
-async def _until(predicate: Any, pilot: Pilot[Any], seconds: float = 5) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("not in time")
-
-
 async def test_the_list_shows_progress_names_tries_and_the_lock(profile: Profile, redis_client: redis.Redis) -> None:
     plant_jobs(profile)
     redis_client.set(bull.lock_key(job_id(0)), "worker-7", ex=300)
@@ -89,7 +81,7 @@ async def test_progress_messages_change_the_visible_rows_in_place(profile: Profi
     plant_jobs(profile)
     async with open_console(profile, "jobs") as c:
         table = c.table
-        await _until(lambda: c.screen.feed == "live", c.pilot)
+        await until(lambda: c.screen.feed == "live", c.pilot)
         await c.press("down", "down", "down")
         cursor_at, window, painted = table.cursor_coordinate.row, list(table.window), table.shown_count
         on_cursor = table.current()
@@ -99,7 +91,7 @@ async def test_progress_messages_change_the_visible_rows_in_place(profile: Profi
         redis_client.publish(bull.CHANNEL, json.dumps({"jobId": job_id(6), "progress": 100, "status": "completed"}))
         redis_client.publish(bull.CHANNEL, b"\x1b[2J not json")  # untrusted: skipped
         redis_client.publish(bull.CHANNEL, json.dumps({"jobId": job_id(99), "progress": 5}))  # not on screen
-        await _until(lambda: table.window[0].get("progress") == 60 and table.window[6].get("status") == "completed", c.pilot)
+        await until(lambda: table.window[0].get("progress") == 60 and table.window[6].get("status") == "completed", c.pilot)
         assert table.window[6].get("progress") == 100
         assert table.cursor_coordinate.row == cursor_at and table.current() is not None
         assert table.current().identity(table.spec) == on_cursor.identity(table.spec)  # type: ignore[union-attr]
@@ -115,15 +107,15 @@ async def test_a_jobs_detail_shows_its_log_coloured_and_follows_new_lines(profil
         await c.press("enter")
         detail = await until_screen(c.pilot, c.app, JobDetail)
         log = detail.query_one(RichLog)
-        await _until(lambda: len(log.lines) >= 3, c.pilot)
+        await until(lambda: len(log.lines) >= 3, c.pilot)
         text = "\n".join(line.text for line in log.lines)
         assert "started copy" in text and "slow remote" in text and "\\x1b[2J" in text and "\x1b" not in text
         assert detail._follow is not None  # running: it follows
         with rcmd_sql(profile) as conn:
             conn.execute("INSERT INTO job_logs (job_id, level, message) VALUES (%s, 'fatal', 'worker lost')", [job_id(0)])
             conn.execute("UPDATE jobs SET status = 'failed', error = 'worker lost', completed_at = now() WHERE id = %s", [job_id(0)])
-        await _until(lambda: any("worker lost" in line.text for line in log.lines), c.pilot, seconds=8)
-        await _until(lambda: detail._follow is None, c.pilot, seconds=5)  # finished: it stops following
+        await until(lambda: any("worker lost" in line.text for line in log.lines), c.pilot, seconds=8)
+        await until(lambda: detail._follow is None, c.pilot, seconds=5)  # finished: it stops following
         assert detail.record.get("status") == "failed" and detail.record.get("error") == "worker lost"  # the fields too
         title = str(detail.query_one("#pane-title").render())
         assert "4 lines" in title and "failed" in title
@@ -140,7 +132,7 @@ async def test_cancel_through_the_screen_changes_both_stores_and_is_audited(prof
         confirm = await until_confirm(c.pilot, c.app)
         assert confirm.typed is None and "LREM bull:jobs:wait 0 " + job_id(1) in "\n".join(confirm.statements)
         await c.press("enter")
-        await _until(lambda: c.table.window[1].get("status") == "cancelled", c.pilot)
+        await until(lambda: c.table.window[1].get("status") == "cancelled", c.pilot)
     with rcmd_sql(profile) as conn:
         cancelled = conn.execute("SELECT status, cancelled_at IS NOT NULL FROM jobs WHERE id = %s", [job_id(1)]).fetchone()
         assert cancelled == ("cancelled", True)

@@ -26,17 +26,9 @@ from rcmd_tui.screens.detail import JsonTree
 from rcmd_tui.screens.order_detail import OrderDetail
 from rcmd_tui.screens.orders import OrdersScreen
 from rcmd_tui.screens.text_prompt import TextPrompt
-from tests.helpers import open_console, opened_services, run_cli, until_confirm, until_screen
+from tests.helpers import open_console, opened_services, run_cli, until, until_confirm, until_screen
 from tests.orderdata import CUSTOMER, CUSTOMER_EMAIL, RESTAURANT, order_id, ordersync_sql, plant_orders
 from tests.terminal import console_in_terminal
-
-
-async def _until(predicate: Any, pilot: Pilot[Any], seconds: float = 5) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("not in time")
 
 
 def _tree_text(detail: OrderDetail) -> str:
@@ -141,7 +133,7 @@ async def test_an_undecryptable_field_shows_as_such_and_the_rest_of_the_order_sh
         assert "total 35,100 ≠ subtotal 31,000 − discount 0 + tax 3,100 = 34,100: BROKEN" in text
         assert "Restaurant: Hanok Kitchen Seongsu" in text and "Special requests: •••• (16 chars)" in text
         log = detail.query_one(RichLog)
-        await _until(lambda: len(log.lines) > 5, c.pilot)
+        await until(lambda: len(log.lines) > 5, c.pilot)
         assert any("CAPTURED 34,100" in line.text for line in log.lines)
 
 
@@ -162,7 +154,7 @@ async def test_cancel_through_the_screen_asks_why_and_writes_status_history_and_
         confirm = await until_confirm(c.pilot, c.app)
         assert confirm.typed == "cancel" and "status: PREPARING → CANCELLED" in "\n".join(confirm.statements)
         await c.press(*"cancel", "enter")
-        await _until(lambda: not isinstance(c.screen, OrderDetail) and c.table.window and
+        await until(lambda: not isinstance(c.screen, OrderDetail) and c.table.window and
                      c.table.window[0].get("status") == "CANCELLED", c.pilot, seconds=8)
     with ordersync_sql(seeded) as conn:
         assert conn.execute("SELECT status, cancelled_at IS NOT NULL, version FROM orders WHERE id = %s",

@@ -65,6 +65,15 @@ class Decrypt:
             row.update(plain)
 
 
+async def _for_ids(services: Services, system: str, query: sql.Composable, rows: list[Row], key: str) -> list[tuple[Any, ...]]:
+    """``query`` (``… WHERE x = ANY(%s)``) over the page's distinct ``key`` values: one round trip, none for no ids."""
+    ids = list({r[key] for r in rows if r.get(key) is not None})
+    if not ids:
+        return []
+    async with services.reader(system).connection() as conn:
+        return list(await (await conn.execute(query, [ids])).fetchall())
+
+
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """``provides`` = the name for ``key``'s id, from ``table``: ``SELECT id, name FROM table WHERE id = ANY(ids)``."""
@@ -84,14 +93,10 @@ class Lookup:
         return (self.provides_field,)
 
     async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
-        ids = list({r[self.key] for r in rows if r.get(self.key) is not None})
-        names: dict[Any, Any] = {}
-        if ids:
-            query = sql.SQL("SELECT {}, {} FROM {} WHERE {} = ANY(%s)").format(
-                sql.Identifier(self.id_column), sql.Identifier(self.name_column), sql.Identifier(self.table),
-                sql.Identifier(self.id_column))
-            async with services.reader(spec.system).connection() as conn:
-                names = {r[0]: r[1] for r in await (await conn.execute(query, [ids])).fetchall()}
+        query = sql.SQL("SELECT {}, {} FROM {} WHERE {} = ANY(%s)").format(
+            sql.Identifier(self.id_column), sql.Identifier(self.name_column), sql.Identifier(self.table),
+            sql.Identifier(self.id_column))
+        names = {r[0]: r[1] for r in await _for_ids(services, spec.system, query, rows, self.key)}
         for r in rows:
             r[self.provides_field] = names.get(r.get(self.key))
 
@@ -117,15 +122,13 @@ class DecryptLookup:
         return (self.provides_field,)
 
     async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
-        ids = list({r[self.key] for r in rows if r.get(self.key) is not None})
+        c = self.column
+        query = sql.SQL("SELECT {id}, {text}, {key} FROM {table} WHERE {id} = ANY(%s)").format(
+            id=sql.Identifier(c.id_column), text=sql.Identifier(c.ciphertext_column), key=sql.Identifier(c.key_id_column),
+            table=sql.Identifier(c.table))
+        found = await _for_ids(services, spec.system, query, rows, self.key)
         fields: dict[Any, Any] = {}
-        if ids:
-            c = self.column
-            query = sql.SQL("SELECT {id}, {text}, {key} FROM {table} WHERE {id} = ANY(%s)").format(
-                id=sql.Identifier(c.id_column), text=sql.Identifier(c.ciphertext_column), key=sql.Identifier(c.key_id_column),
-                table=sql.Identifier(c.table))
-            async with services.reader(spec.system).connection() as conn:
-                found = await (await conn.execute(query, [ids])).fetchall()
+        if found:
             decryptor = await services.decryptor(spec.system)
             fields = await asyncio.to_thread(lambda: {r[0]: decryptor.field(c, r[1], r[2], r[0]) for r in found})
         for r in rows:
@@ -152,11 +155,8 @@ class Batch:
         return self.provides_fields
 
     async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
-        ids = list({r[self.key] for r in rows if r.get(self.key) is not None})
-        answers: dict[Any, Sequence[Any]] = {}
-        if ids:
-            async with services.reader(spec.system).connection() as conn:
-                answers = {r[0]: r[1:] for r in await (await conn.execute(self.query, [ids])).fetchall()}
+        answers: dict[Any, Sequence[Any]] = {
+            r[0]: r[1:] for r in await _for_ids(services, spec.system, sql.SQL(self.query), rows, self.key)}
         empty = self.missing or (None,) * len(self.provides_fields)
         for r in rows:
             r.update(zip(self.provides_fields, answers.get(r.get(self.key), empty), strict=True))

@@ -73,6 +73,10 @@ class Ordering:
     descending: bool = True
 
 
+# The usual orderings of a table listed by time: newest first (the default), oldest first; id breaks ties.
+BY_CREATED = (Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False))
+
+
 @dataclass(frozen=True, slots=True)
 class FilterField:
     """A field a person may filter on, and the column it checks."""

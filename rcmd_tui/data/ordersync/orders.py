@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from rcmd_tui.data.crypto.columns import column as encrypted
 from rcmd_tui.data.lists.enrich import DecryptLookup
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
+from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Shorthand, Table
 from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
 from rcmd_tui.data.ordersync.restaurants import RESTAURANTS_BY_NAME_WORDS
 
@@ -49,7 +49,7 @@ ORDERSYNC_ORDERS = ListSpec(
         Column("version", "Version", K.INT, shown=False),
         Column("id", "Id", K.UUID, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         FilterField("customer", "customer_id", K.UUID, resolve=USER_BY_EMAIL_HASH, prepare=email_hash,
                     help="an exact e-mail address (by its hash) or a user id"),

@@ -19,7 +19,7 @@ from rcmd_tui.config import Profile
 from rcmd_tui.data.actions.plan import Plan, Privilege, Statement
 from rcmd_tui.data.crypto.columns import column as encrypted
 from rcmd_tui.data.lists.enrich import Batch
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
+from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Shorthand, Table
 from rcmd_tui.data.monitor.console_audit import system_audit
 
 K = Kind
@@ -57,7 +57,7 @@ ORDERSYNC_PAYMENTS = ListSpec(
         Column("version", "Version", K.INT, shown=False),
         Column("id", "Id", K.UUID, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         FilterField("method", "payment_method", K.ENUM, values=METHODS),
         FilterField("status", "status", K.ENUM, values=STATUSES),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from rcmd_tui.data.crypto.columns import column as encrypted
 from rcmd_tui.data.lists.enrich import Batch, DecryptLookup
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Table
+from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Ordering, Table
 from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
 
 K = Kind
@@ -62,7 +62,7 @@ ORDERSYNC_RESTAURANTS = ListSpec(
         Column("owner_id", "Owner id", K.UUID, shown=False),
         Column("id", "Id", K.UUID, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         # On id with a resolve, as user= is: the engine then binds the words into that index-served subquery
         # (a plain text field could only compile to = or ILIKE on name_search, which no index serves).
@@ -96,7 +96,7 @@ ORDERSYNC_MENUS = ListSpec(
     columns=(
         Column("name", "Menu", width=16, encrypted=encrypted("menus", "name")),
         Column("category", "Category", width=8),
-        Column("price", "Price", K.INT, width=7),
+        Column("price", "Price", K.MONEY, width=7),
         Column("discount_rate", "Disc%", K.INT, width=5),
         Column("is_available", "Avail", K.BOOL, width=5),
         Column("daily_limit", "Limit", K.INT, width=5),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rcmd_tui.data.crypto.columns import column as encrypted
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
+from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Shorthand, Table
 from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
 from rcmd_tui.data.ordersync.orders import ORDERSYNC_ORDERS
 from rcmd_tui.data.ordersync.payments import ORDERSYNC_PAYMENTS
@@ -31,7 +31,7 @@ ORDERSYNC_AUDIT = ListSpec(
         Column("new_value", "New value", shown=False, encrypted=encrypted("audit_logs", "new_value")),
         Column("id", "Id", K.UUID, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         FilterField("action", "action", fold_case=True),
         FilterField("user", "user_id", K.UUID, resolve=ORDERSYNC_USER_BY_EMAIL_HASH, prepare=email_hash,
@@ -65,7 +65,7 @@ ORDERSYNC_USERS = ListSpec(
         Column("id", "Id", K.UUID, shown=False),
         Column("email_hash", "E-mail hash", shown=False, internal=True),  # finds the user's login attempts
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     leads=(Lead("sessions", "sessions", "user={id}"), Lead("logins", "logins", "hash={email_hash}"),
            Lead("orders", "orders", "customer={id}"), Lead("audit", "audit", "user={id}")),
     filters=(
@@ -96,7 +96,7 @@ ORDERSYNC_SESSIONS = ListSpec(
         Column("user_id", "User id", K.UUID, width=10, shown=False),
         Column("id", "Id", K.UUID, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         FilterField("user", "user_id", K.UUID, resolve=ORDERSYNC_USER_BY_EMAIL_HASH, prepare=email_hash,
                     help="a user id or an e-mail address"),
@@ -119,7 +119,7 @@ ORDERSYNC_LOGINS = ListSpec(
         Column("email_hash", "E-mail hash", width=12, shown=False),
         Column("id", "Id", K.UUID, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         FilterField("email", "email_hash", prepare=email_hash, help="an exact e-mail address (by its hash)"),
         FilterField("hash", "email_hash", help="an e-mail hash as stored"),

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from rcmd_tui.data.lists.enrich import Lookup, RedisPipeline, Row
-from rcmd_tui.data.lists.spec import Column, Feed, FeedUpdate, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
+from rcmd_tui.data.lists.spec import BY_CREATED, Column, Feed, FeedUpdate, FilterField, Kind, Lead, ListSpec, Shorthand, Table
 from rcmd_tui.data.rcmd import bull
 
 K = Kind
@@ -98,7 +98,7 @@ RCMD_JOBS = ListSpec(
         Column("user_id", "User id", K.UUID, shown=False),
         Column("id", "Id", K.UUID, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         FilterField("user", "user_id", K.UUID, resolve="SELECT id FROM users WHERE username = %s",
                     help="a user id or a username"),

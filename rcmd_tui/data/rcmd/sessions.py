@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rcmd_tui.data.lists.enrich import Lookup, RedisPipeline, Row
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, Shorthand, Table
+from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Shorthand, Table
 
 K = Kind
 TTL_SLACK = timedelta(seconds=60)  # a key written a little after its row, or a clock a little off, is not a mismatch
@@ -121,7 +121,7 @@ RCMD_SESSIONS = ListSpec(
         Column("user_id", "User id", K.UUID, shown=False),
         Column("id", "Id", K.UUID, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         FilterField("user", "user_id", K.UUID, resolve=USER_BY_NAME, help="a user id or a username"),
         FilterField("active", "is_active", K.BOOL),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from rcmd_tui.data.lists.spec import Column, FilterField, Kind, Lead, ListSpec, Ordering, RedisKeys, Shorthand, Table
+from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Ordering, RedisKeys, Shorthand, Table
 from rcmd_tui.data.rcmd.jobs import RCMD_JOBS
 from rcmd_tui.data.rcmd.permissions_view import RCMD_PERMISSIONS
 from rcmd_tui.data.rcmd.queue import RCMD_QUEUE
@@ -28,7 +28,7 @@ RCMD_AUDIT = ListSpec(
         Column("user_agent", "User agent", shown=False),
         Column("id", "Id", K.INT, shown=False),
     ),
-    orderings=(Ordering("newest", ("created_at", "id")), Ordering("oldest", ("created_at", "id"), descending=False)),
+    orderings=BY_CREATED,
     filters=(
         FilterField("action", "action", help="LOGIN, UPDATE, job.create …", fold_case=True),
         FilterField("user", "user_id", K.UUID, resolve=USER_BY_NAME, help="a user id or a username"),
