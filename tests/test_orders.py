@@ -152,7 +152,9 @@ async def test_cancel_through_the_screen_asks_why_and_writes_status_history_and_
         assert isinstance(c.screen, TextPrompt)
         await c.press(*"SUP-77 restaurant closed", "enter")
         confirm = await until_confirm(c.pilot, c.app)
-        assert confirm.typed == "cancel" and "status: PREPARING → CANCELLED" in "\n".join(confirm.statements)
+        said = "\n".join(confirm.statements)
+        assert confirm.typed == "cancel" and "status: PREPARING → CANCELLED" in said
+        assert "payment CARD 24,200 stays CAPTURED: refund it in the payment gateway" in said  # money is never moved here
         await c.press(*"cancel", "enter")
         await until(lambda: not isinstance(c.screen, OrderDetail) and c.table.window and
                      c.table.window[0].get("status") == "CANCELLED", c.pilot, seconds=8)

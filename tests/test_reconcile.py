@@ -111,6 +111,12 @@ def plant_cancelled_but_captured(conn: psycopg.Connection[Any]) -> tuple[dict[Ke
     return {(pid, oid): {"cancelled-but-captured"}}, True
 
 
+def plant_held_on_cancelled(conn: psycopg.Connection[Any]) -> tuple[dict[Key, set[str]], bool]:
+    pid, oid, _ = _one(conn, AUTHORIZED)  # cancelled as the console cancels: the payment left as it was
+    conn.execute("UPDATE orders SET status = 'CANCELLED', cancelled_at = now() WHERE id = %s", [oid])
+    return {(pid, oid): {"held-on-cancelled"}}, False
+
+
 def plant_amount_not_total(conn: psycopg.Connection[Any]) -> tuple[dict[Key, set[str]], bool]:
     pid, oid, _ = _one(conn, CAPTURED)
     conn.execute("UPDATE orders SET subtotal = subtotal + 100, total_amount = total_amount + 100 WHERE id = %s", [oid])
@@ -136,6 +142,7 @@ PLANTS: dict[str, Plant] = {
     "refund-no-event": plant_refund_no_event,
     "event-no-refund": plant_event_no_refund,
     "cancelled-but-captured": plant_cancelled_but_captured,
+    "held-on-cancelled": plant_held_on_cancelled,
     "amount-not-total": plant_amount_not_total,
     "completed-not-captured": plant_completed_not_captured,
 }

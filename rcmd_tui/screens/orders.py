@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 
 from rcmd_tui.data.actions.plan import ActionRefused, Privilege
 from rcmd_tui.data.lists.spec import Record
-from rcmd_tui.data.ordersync.order_actions import DUE, ShownOrder, cancel_order, expire_anonymous
+from rcmd_tui.data.ordersync.order_actions import DUE, PAYMENT_OF, ShownOrder, cancel_order, expire_anonymous
 from rcmd_tui.screens.detail import DetailScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from rcmd_tui.screens.order_detail import OrderDetail
@@ -62,19 +62,24 @@ class OrdersScreen(ListScreen):
             return
 
         def asked(reason: str | None) -> None:
-            if not reason:
-                return
-            try:
-                plan = cancel_order(order, reason, self.services.profile)
-            except ActionRefused as exc:
-                self.notify(f"{exc.message}: {exc.hint}", severity="warning", timeout=5, markup=False)
-                return
-            self.propose(plan)
+            if reason:
+                self._propose_cancel(order, reason)
 
         self.app.push_screen(TextPrompt(f"Why cancel order {order.name}? (its status history and OrderSync's audit log keep it)",
                                         "ticket or reason, e.g. SUP-1234 restaurant closed early",
                                         required="A reason is required: type why (a ticket number will do), or press Esc."),
                              asked)
+
+    @work(exclusive=True, group="action-read", exit_on_error=False, description="read the order's payment")
+    async def _propose_cancel(self, order: ShownOrder, reason: str) -> None:
+        async with self.services.reader("ordersync").connection() as conn:
+            row = await (await conn.execute(PAYMENT_OF, [order.id])).fetchone()
+        try:
+            plan = cancel_order(order, reason, self.services.profile, (str(row[0]), str(row[1]), int(row[2])) if row else None)
+        except ActionRefused as exc:
+            self.notify(f"{exc.message}: {exc.hint}", severity="warning", timeout=5, markup=False)
+            return
+        self.propose(plan)
 
     def action_expire(self) -> None:
         if self.refuse("Expire anonymous orders"):

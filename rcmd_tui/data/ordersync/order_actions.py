@@ -52,8 +52,34 @@ def _audit(action: str, resource_id: str | None, details: dict[str, object], pro
                      tuple(ordersync_audit.params("CONSOLE_ACTION", "orders", resource_id, payload)), _AUDIT_NEEDS)
 
 
-def cancel_order(order: ShownOrder, reason: str, profile: Profile) -> Plan:
-    """An open order to CANCELLED, now, with the reason in its status history; refused if it changed since shown."""
+PAYMENT_OF = "SELECT payment_method, status, amount FROM payments WHERE order_id = %s::uuid"
+
+
+def payment_words(payment: tuple[str, str, int] | None) -> str:
+    """What a cancellation leaves of the order's payment: the console never moves money (only the payment gateway
+    can release a hold or refund), so it says what is left to do there, and how :reconcile keeps it in sight.
+
+    >>> payment_words(("CARD", "AUTHORIZED", 109890))
+    'payment CARD 109,890 stays AUTHORIZED: release the hold in the payment gateway (:reconcile lists it as held-on-cancelled until then)'
+    >>> payment_words(None)
+    'no payment to settle'
+    """
+    if payment is None:
+        return "no payment to settle"
+    method, status, amount = payment
+    money = f"{method} {amount:,}"
+    if status == "AUTHORIZED":
+        return (f"payment {money} stays AUTHORIZED: release the hold in the payment gateway "
+                "(:reconcile lists it as held-on-cancelled until then)")
+    if status == "CAPTURED":
+        return (f"payment {money} stays CAPTURED: refund it in the payment gateway "
+                "(:reconcile lists it as cancelled-but-captured until refunded)")
+    return f"payment {money} is {status}: nothing to settle"
+
+
+def cancel_order(order: ShownOrder, reason: str, profile: Profile, payment: tuple[str, str, int] | None = None) -> Plan:
+    """An open order to CANCELLED, now, with the reason in its status history; refused if it changed since shown.
+    Its payment is left as it is, and the confirmation says what that leaves to do."""
     reason = reason.strip()
     if order.status not in OPEN:
         raise ActionRefused(f"order {order.name} is {order.status}", "only a pending, accepted, preparing or ready order can be cancelled")
@@ -76,7 +102,7 @@ def cancel_order(order: ShownOrder, reason: str, profile: Profile) -> Plan:
                 roles=("admin",), typed="cancel", changes="order cancelled",
                 preview=(f"status: {order.status} → CANCELLED", "cancelled_at: now",
                          f"version: {order.version} → {order.version + 1} (refused if it is no longer {order.version})",
-                         f"status history: {order.status} → CANCELLED, reason: {reason}"))
+                         f"status history: {order.status} → CANCELLED, reason: {reason}", payment_words(payment)))
 
 
 EXPIRE = sql.SQL("SELECT expire_anonymous_orders()")

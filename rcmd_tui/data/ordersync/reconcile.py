@@ -67,6 +67,7 @@ RULES = {
     "refund-no-event": "a PROCESSED refund with no REFUNDED event of its amount",
     "event-no-refund": "a REFUNDED event with no PROCESSED refund of its amount",
     "cancelled-but-captured": "captured on a CANCELLED order and not fully refunded",
+    "held-on-cancelled": "still AUTHORIZED on a CANCELLED order: the hold on the customer's money was never released",
     "amount-not-total": "the payment's amount is not the order's total",
     "completed-not-captured": "a COMPLETED order without a CAPTURED payment",
     "state-view-stale": "payment_current_state differs from the events: refresh it",
@@ -122,6 +123,8 @@ WITH ev AS (  -- AUTHORIZED and CANCELLED events (half of them) decide no rule
             CASE WHEN events_unpaired IS NOT NULL THEN 'event-no-refund' END,
             CASE WHEN order_status = 'CANCELLED' AND (status = 'CAPTURED' OR captures > 0)
                  AND refunded < CASE WHEN captures > 0 THEN captured ELSE amount END THEN 'cancelled-but-captured' END,
+            CASE WHEN order_status = 'CANCELLED' AND status = 'AUTHORIZED' AND captures = 0
+                 THEN 'held-on-cancelled' END,
             CASE WHEN amount <> order_total THEN 'amount-not-total' END,
             CASE WHEN order_status = 'COMPLETED' AND status <> 'CAPTURED' THEN 'completed-not-captured' END
         ], NULL) AS rules
@@ -222,6 +225,8 @@ def explain(flag: Flag, last_refresh: datetime | None = None, now: datetime | No
     if rule == "cancelled-but-captured":
         kept = flag.captured if flag.captures else flag.amount
         return f"order CANCELLED, payment {flag.status}: refunded {_n(flag.refunded)} of {_n(kept)}"
+    if rule == "held-on-cancelled":
+        return f"order CANCELLED, payment AUTHORIZED {_n(flag.amount)}: release the hold in the payment gateway"
     if rule == "amount-not-total":
         return f"amount {_n(flag.amount)} ≠ order total {_n(flag.order_total)}"
     if rule == "completed-not-captured":
