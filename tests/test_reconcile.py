@@ -20,7 +20,7 @@ from rcmd_tui.data.lists.engine import open_source
 from rcmd_tui.data.lists.filters import compile_filter
 from rcmd_tui.data.ordersync.payments import refresh_payment_state
 from rcmd_tui.data.ordersync.reconcile import ORDERSYNC_RECONCILE, RULES, Flag, explain, read_flags
-from tests.helpers import opened_services, run_cli
+from tests.helpers import open_console, opened_services, run_cli, until
 
 Key = tuple[str | None, str]  # (payment id or None, order id)
 
@@ -172,6 +172,13 @@ async def test_clean_seed_data_flags_nothing(seeded: Profile) -> None:
         flags, _ = await read_flags(services, "ordersync")
         page = await open_source(ORDERSYNC_RECONCILE, services).first()
     assert flags == [] and page.records == ()
+
+
+async def test_an_empty_reconcile_says_what_it_checked(seeded: Profile) -> None:
+    async with open_console(seeded, "reconcile os") as c:
+        await until(lambda: "checked against" in c.table.placeholder, c.pilot, seconds=20)
+        assert c.table.placeholder.startswith("no rows: about ") and "payments checked against 11 rules" in c.table.placeholder
+        assert c.table.placeholder.endswith("none is broken")
 
 
 @pytest.mark.parametrize("rule", list(PLANTS))

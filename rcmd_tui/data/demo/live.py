@@ -33,7 +33,7 @@ from typing import Any
 import psycopg
 
 from rcmd_tui.config import PgTarget, Profile, Timeouts
-from rcmd_tui.data.crypto import keystore
+from rcmd_tui.data.crypto import envelope, keystore
 from rcmd_tui.data.demo import ordersync_seed, vocab
 from rcmd_tui.data.demo.rcmd_seed import BULL
 from rcmd_tui.data.infra import connections
@@ -56,6 +56,7 @@ IDLE_READS = {
 
 
 BUSY = 5  # the demo's workers keep at least this many jobs running
+MONEY_SLIP_AFTER_S = 60.0  # :reconcile finds nothing in the seed; a minute in, the demo gives it two slips
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +240,7 @@ class Simulator:
             self._stop.wait(3600)
             return
         keys = self._ordersync_keys()
+        began, slipped = time.monotonic(), False
         with connections.connect("ordersync", profile.ordersync, LIVE_TIMEOUTS, read_only=False, app_suffix="-live") as conn:
             conn.autocommit = True
             while not self._stop.wait(self.pace.order_tick):
@@ -252,18 +254,46 @@ class Simulator:
                     conn.execute("INSERT INTO login_attempts (id, email_hash, ip_address_encrypted, ip_key_id, success, "
                                  "failure_reason) VALUES (%s, %s, %s, %s, %s, %s)",
                                  [lid, email_hash_row[0], ip_enc, ip_key, not failed, "INVALID_PASSWORD" if failed else None])
-                menu = conn.execute("SELECT restaurant_id, id, price FROM menus WHERE is_available ORDER BY random() LIMIT 1").fetchone()
+                menu = conn.execute("SELECT restaurant_id, id, price, name_encrypted, name_key_id FROM menus WHERE is_available "
+                                    "ORDER BY random() LIMIT 1").fetchone()
                 if menu:
                     oid = uuid.uuid4()
                     qty = self.rng.randrange(1, 3)
                     subtotal = int(str(menu[2])) * qty
                     tax = round(subtotal * 0.1)
-                    items, items_key = sealer.seal("pii", now, "orders", "items",
-                                                   json.dumps([{"menu_id": str(menu[1]), "quantity": qty}]), oid)
+                    item = {"menu_id": str(menu[1]), "name": self._menu_name(keys, menu[1], menu[3], menu[4]),
+                            "price": int(str(menu[2])), "quantity": qty}
+                    items, items_key = sealer.seal("pii", now, "orders", "items", json.dumps([item], ensure_ascii=False), oid)
                     conn.execute("INSERT INTO orders (id, restaurant_id, items_encrypted, items_key_id, subtotal, "
                                  "tax_amount, total_amount) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                                  [oid, menu[0], items, items_key, subtotal, tax, subtotal + tax])
                     conn.execute("INSERT INTO order_status_history (order_id, new_status) VALUES (%s, 'PENDING')", [oid])
+                if not slipped and time.monotonic() - began > MONEY_SLIP_AFTER_S:
+                    slipped = self._money_slips(conn)
+
+    def _menu_name(self, keys: dict[str, bytes], menu_id: object, text: object, key_id: object) -> str:
+        """The dish's name as the application writes it into an order's items (it knows it in plain)."""
+        try:
+            aad = envelope.aad_for(self.profile.aad, "menus", "name", menu_id)
+            return envelope.decrypt(envelope.cipher_for(keys[str(key_id)]), str(text), aad)
+        except Exception:  # a key the keyring lacks, a tampered name: the order is still placed
+            return "?"
+
+    def _money_slips(self, conn: Conn) -> bool:
+        """Once, a minute in: a payment captured twice (the gateway retried) and an order cancelled with its card
+        hold left in place, for :reconcile to find (capture-not-amount, held-on-cancelled); the seed itself is
+        clean, so those are the demo's only ones."""
+        twice = conn.execute("SELECT p.id, p.amount FROM payments p WHERE p.status = 'CAPTURED' ORDER BY p.created_at DESC "
+                             "LIMIT 1").fetchone()
+        held = conn.execute("SELECT p.order_id FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.status = 'AUTHORIZED' "
+                            "AND o.status IN ('ACCEPTED', 'PREPARING') ORDER BY o.created_at LIMIT 1").fetchone()
+        if twice is not None:
+            conn.execute("INSERT INTO payment_events (payment_id, event_type, amount) VALUES (%s, 'CAPTURED', %s)", list(twice))
+        if held is not None:
+            conn.execute("UPDATE orders SET status = 'CANCELLED', cancelled_at = now(), version = version + 1 WHERE id = %s", held)
+            conn.execute("INSERT INTO order_status_history (order_id, old_status, new_status, reason) "
+                         "SELECT id, 'PREPARING', 'CANCELLED', 'kitchen closed early' FROM orders WHERE id = %s", held)
+        return True
 
     # -- incidents ------------------------------------------------------------------------------------
 

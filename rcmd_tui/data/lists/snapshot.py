@@ -90,6 +90,11 @@ class SnapshotSource(SourceBase):
             notes.append(f"{self.withheld:,} statements withheld from this role: grant it pg_monitor")
         return "; ".join(notes)
 
+    async def why_empty(self) -> str | None:
+        if self.snapshot.empty is None or self.read:  # rows were read: the filter left none, and says so itself
+            return None
+        return await self.snapshot.empty(self.services, self.spec.system)
+
     async def refresh(self) -> None:
         """Read the snapshot again: one statement (or the view's own reader)."""
         names, rows = await read_snapshot(self.services, self.spec)
