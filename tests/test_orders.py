@@ -25,6 +25,7 @@ from rcmd_tui.data.ordersync.order_timeline import read_timeline
 from rcmd_tui.screens.detail import JsonTree
 from rcmd_tui.screens.order_detail import OrderDetail
 from rcmd_tui.screens.orders import OrdersScreen
+from rcmd_tui.screens.payment_detail import PaymentDetail
 from rcmd_tui.screens.text_prompt import TextPrompt
 from tests.helpers import open_console, opened_services, run_cli, until, until_confirm, until_screen
 from tests.orderdata import CUSTOMER, CUSTOMER_EMAIL, RESTAURANT, order_id, ordersync_sql, plant_orders
@@ -280,9 +281,11 @@ def test_orders_in_a_terminal_at_80x24(seeded: Profile, tmp_path: Path) -> None:
         term.wait_for("moments")
         screen = term.text()
         assert "Amounts" in screen and "holds" in screen and "PENDING (placed)" in screen
-        term.press("z")  # the timeline alone, the whole screen high: every moment of this order fits
-        term.wait_for("refund of 9,900 processed")
+        term.press("z")  # the timeline alone, the whole screen high, and focused: End shows its last moment
+        term.wait_for("READY → COMPLETED")
         assert "Amounts" not in term.text() and "PENDING (placed)" in term.text()
+        term.press("end")
+        term.wait_for("refund of 9,900 processed")
 
 
 def test_report_orders_finds_a_customers_orders_masked(seeded: Profile, tmp_path: Path) -> None:
@@ -296,3 +299,35 @@ def test_report_orders_finds_a_customers_orders_masked(seeded: Profile, tmp_path
     assert [r["status"] for r in rows] == ["COMPLETED", "CANCELLED", "COMPLETED", "COMPLETED"]  # orders 0, 1, 3, 5
     assert {r["restaurant"] for r in rows} == {"Hanok Kitchen Seongsu"} and {r["customer"] for r in rows} == {"m***@e***.com"}
     assert rows[0]["total_amount"] == 34100 and CUSTOMER_EMAIL not in done.stdout
+
+
+async def test_an_email_typed_as_a_word_or_in_part_says_how_to_find_it(seeded: Profile) -> None:
+    plant_orders(seeded)
+    async with open_console(seeded, "orders") as c:
+        await c.press("slash", *CUSTOMER_EMAIL, "enter")
+        await c.settle()
+        said = str(c.screen.query_one("#filter-message").render())
+        assert "found by its hash" in said and f"customer={CUSTOMER_EMAIL}" in said
+        await c.press("ctrl+u", *"customer=minji", "enter")
+        await c.settle()
+        await until(lambda: "whole address" in c.table.placeholder, c.pilot)
+
+
+async def test_a_customers_payments_show_who_paid_and_a_payments_story(seeded: Profile) -> None:
+    plant_orders(seeded)
+    async with open_console(seeded, "payments os") as c:
+        for text in (f"customer={CUSTOMER_EMAIL}", f"customer={CUSTOMER}"):
+            await c.press("slash", "ctrl+u", *text, "enter")
+            await c.settle()
+            assert [str(r.get("order_id")) for r in c.table.window] == [order_id(n) for n in (0, 1, 3, 5)], text
+        first = c.table.window[0]
+        assert (first.get("captured"), first.get("refunded")) == (34100, 9900)
+        assert "m***@e***.com" in [cell.plain for cell in c.table.get_row_at(0)]
+        await c.press("enter")
+        detail = await until_screen(c.pilot, c.app, PaymentDetail)
+        log = detail.query_one(RichLog)
+        await until(lambda: len(log.lines) > 5, c.pilot)
+        text = "\n".join(line.text for line in log.lines)
+        for said in ("payment created: CARD 34,100", "AUTHORIZED 34,100", "CAPTURED 34,100", "refund of 9,900 requested",
+                     "REFUNDED 9,900", "CREATE_PAYMENT (Payment)"):
+            assert said in text, said

@@ -92,6 +92,12 @@ class ActsOnRows(Protocol):
     async def act_on(self, action: str, record: Record) -> None: ...
 
 
+# Every lead a view may name, its key and its label: each bound only where the view has it.
+LEAD_KEYS = (("s", "sessions", "Sessions"), ("p", "permissions", "Permissions"), ("l", "logins", "Login attempts"),
+             ("J", "jobs", "Jobs"), ("o", "orders", "Orders"), ("a", "audit", "Audit trail"), ("c", "changes", "Changes to it"),
+             ("u", "user", "User"), ("r", "restaurant", "Restaurant"), ("b", "payment", "Payment"), ("m", "menus", "Menus"))
+
+
 class DetailScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("v", "reveal", "Reveal", id="detail.reveal", tooltip="Show encrypted fields in full (asks why; audited)"),
@@ -99,10 +105,7 @@ class DetailScreen(StandardScreen):
         Binding("E", "expand_all", "Expand all", id="detail.expand", tooltip="Unfold every JSON node"),
         # Leads: each shown only where the view has it (ListSpec.leads), opening that list filtered to this row.
         *(Binding(key, f"lead('{name}')", label, id=f"detail.lead.{name}", tooltip=f"This row's {label.lower()}, as a list")
-          for key, name, label in (("s", "sessions", "Sessions"), ("p", "permissions", "Permissions"),
-                                   ("l", "logins", "Login attempts"), ("J", "jobs", "Jobs"), ("o", "orders", "Orders"),
-                                   ("a", "audit", "Audit trail"), ("c", "changes", "Changes to it"), ("u", "user", "User"),
-                                   ("r", "restaurant", "Restaurant"), ("b", "payment", "Payment"), ("m", "menus", "Menus"))),
+          for key, name, label in LEAD_KEYS),
     ]
 
     def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
@@ -153,10 +156,15 @@ class DetailScreen(StandardScreen):
         super().on_mount()
         self.fill()
         self.query_one(JsonTree).focus()
+        # Where this row leads, on screen: the footer has no room for them at 80 columns.
+        said = [" · ".join(f"{key} {name}" for key, name, _ in LEAD_KEYS
+                           if (lead := self._lead(name)) is not None and lead.filter_for(self.record) is not None)]
         if self.encrypted:
             why_not = self.may_reveal()
-            self.set_status(Text("encrypted fields are masked; v reveals them (asks why, audited)" if why_not is None
-                                 else f"encrypted fields are masked; no reveal here: {why_not}", style="dim"))
+            said.append("masked: v reveals (asks why, audited)" if why_not is None
+                        else f"encrypted fields are masked; no reveal here: {why_not}")
+        if any(said):
+            self.set_status(Text(" │ ".join(p for p in said if p), style="dim"))
 
     def _label(self, column: Column) -> Text:
         return Text(column.label, style="bold")

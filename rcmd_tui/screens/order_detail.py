@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
 
-from rcmd_tui.data.crypto.decrypt import Failure, Plain
+from rcmd_tui.data.crypto.decrypt import Decryptor, Failure, Plain
 from rcmd_tui.data.crypto.masking import mask_text
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.spec import ListSpec, Record
@@ -29,9 +29,9 @@ def moment_text(moment: Moment) -> Text:
 
     >>> from datetime import datetime, UTC
     >>> moment_text(Moment(datetime(2026, 5, 1, 13, 4, 5, tzinfo=UTC), "status", "PENDING → ACCEPTED", "by owner\\x1b[2J")).plain
-    '05-01 13:04:05 status  PENDING → ACCEPTED  by owner\\\\x1b[2J'
+    '2026-05-01 13:04:05 status  PENDING → ACCEPTED  by owner\\\\x1b[2J'
     """
-    text = Text.assemble((moment.at.strftime("%m-%d %H:%M:%S"), "dim"), " ",
+    text = Text.assemble((moment.at.strftime("%Y-%m-%d %H:%M:%S"), "dim"), " ",
                          (f"{moment.source:<7}", SOURCE_STYLES.get(moment.source, "")), " ",
                          (escape_controls(moment.what, 300), "bold red" if moment.warn else ""))
     if moment.detail:
@@ -43,23 +43,52 @@ def moment_text(moment: Moment) -> Text:
     return text
 
 
-class OrderDetail(PanedDetail):
+class TimelineDetail(PanedDetail):
+    """A row whose story is a timeline under its fields (an order, a payment): read once, oldest first."""
+
     PANE = "Timeline"
-    PANE_FOLLOWS = False  # read from the top: the order's story starts at its placing
+    PANE_FOLLOWS = False  # read from the top: the story starts at its beginning
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "switch_pane", "Fields/timeline", id="order.switch", tooltip="Move between the order's fields and its timeline"),
+        Binding("tab", "switch_pane", "Fields/timeline", id="timeline.switch", tooltip="Move between the fields and the timeline"),
     ]
 
     def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
         super().__init__(services, spec, record, table)
         self.timeline: Timeline | None = None
 
+    def on_mount(self) -> None:
+        self.read_timeline()
+
+    async def load_timeline(self, decryptor: Decryptor) -> Timeline:
+        raise NotImplementedError
+
+    @work(exclusive=True, group="timeline", exit_on_error=False, description="read the timeline")
+    async def read_timeline(self) -> None:
+        self.pane_title("Timeline: reading…")
+        timeline = await self.load_timeline(await self.services.decryptor(self.spec.system))
+        self.timeline = timeline
+        pane = self.pane
+        pane.clear()
+        for moment in timeline.moments:
+            pane.write(moment_text(moment))
+        if not timeline.moments:
+            pane.write(Text("nothing: the row no longer exists", style="dim italic"))
+        if timeline.audit_left_out:
+            pane.write(Text(f"… {timeline.audit_left_out:,}+ more audit rows not shown (c lists them)", style="dim italic"))
+        warnings = sum(m.warn for m in timeline.moments)
+        count = len(timeline.moments)
+        self.pane_title(f"Timeline: {count} moment{'' if count == 1 else 's'}, oldest first (UTC)"
+                        + (f" │ {warnings} to look at (red)" if warnings else "")
+                        + " │ tab here, z zooms")
+
+
+class OrderDetail(TimelineDetail):
     @property
     def screen_name(self) -> str:
         return f"{self.spec.title} › order"
 
-    def on_mount(self) -> None:
-        self.read_timeline()
+    async def load_timeline(self, decryptor: Decryptor) -> Timeline:
+        return await read_timeline(self.services.reader(self.spec.system), decryptor, str(self.record.get("id")))
 
     def fill_head(self, tree: JsonTree) -> None:
         amounts = Amounts(*(self.record.get(n) for n in ("subtotal", "discount_amount", "tax_amount", "total_amount")))
@@ -90,23 +119,3 @@ class OrderDetail(PanedDetail):
                 leaf.append("  ")
                 leaf.append_text(inert(f"{key}: {other if revealed is not None else mask_text(other)}", "italic"))
             node.add_leaf(leaf, data=line)
-
-    @work(exclusive=True, group="order-timeline", exit_on_error=False, description="read the order's timeline")
-    async def read_timeline(self) -> None:
-        self.pane_title("Timeline: reading…")
-        decryptor = await self.services.decryptor(self.spec.system)
-        timeline = await read_timeline(self.services.reader(self.spec.system), decryptor, str(self.record.get("id")))
-        self.timeline = timeline
-        pane = self.pane
-        pane.clear()
-        for moment in timeline.moments:
-            pane.write(moment_text(moment))
-        if not timeline.moments:
-            pane.write(Text("nothing: the order no longer exists", style="dim italic"))
-        if timeline.audit_left_out:
-            pane.write(Text(f"… {timeline.audit_left_out:,}+ more audit rows not shown (a changes the list of them)", style="dim italic"))
-        warnings = sum(m.warn for m in timeline.moments)
-        count = len(timeline.moments)
-        self.pane_title(f"Timeline: {count} moment{'' if count == 1 else 's'}, oldest first (UTC)"
-                        + (f" │ {warnings} to look at (red)" if warnings else "")
-                        + " │ tab moves here")

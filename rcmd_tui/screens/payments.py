@@ -8,10 +8,13 @@ from textual.binding import Binding, BindingType
 
 from rcmd_tui.data.actions.plan import Privilege
 from rcmd_tui.data.ordersync.payments import refresh_payment_state
+from rcmd_tui.screens.detail import DetailScreen
 from rcmd_tui.screens.list_screen import ListScreen
+from rcmd_tui.screens.payment_detail import PaymentDetail
 
 
 class PaymentsScreen(ListScreen):
+    DETAIL: ClassVar[type[DetailScreen]] = PaymentDetail
     GUARDED_ACTIONS: ClassVar[frozenset[str]] = frozenset({"refresh_state"})
     # Not about the row a detail shows (it refreshes the whole view): left to the list, as prompting actions are.
     PROMPTING: ClassVar[frozenset[str]] = frozenset({"refresh_state"})

@@ -225,7 +225,8 @@ SCREEN_CLASSES = {
     "JobDetail": "enter on jobs rcmd (its log lines carry the payloads)",
     "OrdersScreen": "orders ordersync", "PaymentsScreen": "payments ordersync",
     "OrderDetail": "enter on orders ordersync (items, history reasons and the audit error carry the payloads)",
-    "PanedDetail": "the base of JobDetail and OrderDetail",
+    "PanedDetail": "the base of JobDetail and OrderDetail", "TimelineDetail": "the base of OrderDetail and PaymentDetail",
+    "PaymentDetail": "enter on payments ordersync (the refund reason and card carry the payloads)",
 }
 
 

@@ -238,7 +238,11 @@ def _clause(f: FilterField, op: str, value: Any, raw: str) -> tuple[sql.Composab
         return sql.SQL("{} {} (%s)").format(col, sql.SQL("<> ALL" if op == "!=" else "= ANY")), [spellings]
     if f.kind is Kind.UUID and f.resolve is not None:
         try:
-            return sql.SQL("{} {} %s").format(col, sql.SQL(op)), [uuid.UUID(raw)]
+            given = uuid.UUID(raw)
+            if f.resolve_id is not None:
+                membership = sql.SQL("NOT IN" if op == "!=" else "IN")
+                return sql.SQL("{} {} ({})").format(col, membership, sql.SQL(f.resolve_id)), [given]
+            return sql.SQL("{} {} %s").format(col, sql.SQL(op)), [given]
         except ValueError:
             found = f.prepare(raw) if f.prepare else raw
             membership = sql.SQL("NOT IN" if op == "!=" else "IN")
@@ -460,6 +464,11 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
         elif colon and spec.source.words != "glob" and not colon.group(2).startswith("/"):  # a URL-ish word stays free text
             raise FilterError(f"{token}: this list has no {colon.group(1)}:", f"filter on one of: {known(spec)}")
         else:
+            by_email = [f.name for f in spec.filters if f.prepare is not None]
+            if "@" in token and by_email and spec.source.words == "loaded":
+                # Masked in every row, an e-mail is never found by the loaded rows' words; only by its hash.
+                raise FilterError(f"{token}: an e-mail address is found by its hash, not as a word",
+                                  f"write {by_email[0]}={token}")
             words.append(token)
             continue
         clauses.append(sql.SQL("({})").format(clause))

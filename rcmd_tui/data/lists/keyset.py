@@ -194,6 +194,10 @@ class KeysetSource(SourceBase):
                 query = sql.SQL("SELECT EXISTS ({})").format(sql.SQL(lookup.query))
                 row = await (await conn.execute(query, [lookup.value])).fetchone()
                 if row is not None and not row[0]:
+                    if lookup.value != lookup.raw:  # matched by what it becomes (an e-mail by its hash): whole, never a part
+                        return (f"no {lookup.field} with the e-mail {lookup.raw!r}: the whole address is needed (any case), "
+                                "it is matched by its hash" if "@" not in lookup.raw else
+                                f"nobody has the e-mail {lookup.raw!r}: check it (it is matched whole, by its hash; any case)")
                     return f"no {lookup.field} {lookup.raw!r}: check the spelling (or give the id)"
             for spelling in self.filter.spellings:
                 like = await self._recent_values_like(conn, spelling.column, spelling.raw)

@@ -88,6 +88,9 @@ class FilterField:
     # For a UUID reference such as user: a subquery that finds the id from a name, used when the value
     # is not a UUID. Ours, fixed; the value is still bound.
     resolve: str | None = None
+    # With ``resolve``: the subquery for a UUID value, when that UUID is not the column's own kind of id (a
+    # customer's id finds their orders' payments). Default: a UUID is compared with the column.
+    resolve_id: str | None = None
     help: str = ""
     prepare: Callable[[str], str] | None = None  # e.g. an e-mail address to the hash the table is indexed by
     fold_case: bool = False  # = and != also find the value upper- or lower-cased: login finds LOGIN

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import psycopg
 import psycopg_pool
 
 from rcmd_tui.data.crypto.columns import column
@@ -57,6 +58,8 @@ _ORDER = ("SELECT created_at, accepted_at, preparing_at, ready_at, completed_at,
           "FROM orders WHERE id = %s::uuid")
 _PAYMENT = ("SELECT id, status, amount, fee, payment_method, created_at, authorized_at, captured_at, failed_at "
             "FROM payments WHERE order_id = %s::uuid")
+_PAYMENT_BY_ID = ("SELECT id, status, amount, fee, payment_method, created_at, authorized_at, captured_at, failed_at "
+                  "FROM payments WHERE id = %s::uuid")
 _EVENTS = ("SELECT event_type, amount, event_data_encrypted, event_data_key_id, created_at, id "
            "FROM payment_events WHERE payment_id = %s ORDER BY created_at, id")
 _REFUNDS = ("SELECT amount, status, reason_encrypted, reason_key_id, created_at, processed_at, id "
@@ -147,24 +150,40 @@ async def read_timeline(pool: psycopg_pool.AsyncConnectionPool[Any], decryptor: 
             return Timeline(())
         history = await (await conn.execute(_HISTORY, [order_id])).fetchall()
         payment = await (await conn.execute(_PAYMENT, [order_id])).fetchone()
-        events: list[tuple[Any, ...]] = []
-        refunds: list[tuple[Any, ...]] = []
-        if payment is not None:
-            events = await (await conn.execute(_EVENTS, [payment[0]])).fetchall()
-            refunds = await (await conn.execute(_REFUNDS, [payment[0]])).fetchall()
-        payment_id = str(payment[0]) if payment is not None else ""
-        audit = await (await conn.execute(_AUDIT, [row[0] - SKEW, list(ORDER_TYPES), order_id, list(PAYMENT_TYPES),
-                                                   payment_id, AUDIT_LIMIT + 1])).fetchall()
-        people = {r[2] for r in history if r[2] is not None} | {r[3] for r in audit if r[3] is not None}
-        found = await (await conn.execute(_USERS, [list(people)])).fetchall() if people else []
+        return await _assemble(conn, decryptor, row[0], history, row, payment, order_id)
 
-    def decrypt() -> tuple[dict[Any, str], list[Moment]]:
+
+async def read_payment_timeline(pool: psycopg_pool.AsyncConnectionPool[Any], decryptor: Decryptor, payment_id: str) -> Timeline:
+    """One payment's moments, oldest first: the payment row's times, its events and refunds, its audit rows."""
+    async with pool.connection() as conn:
+        payment = await (await conn.execute(_PAYMENT_BY_ID, [payment_id])).fetchone()
+        if payment is None:
+            return Timeline(())
+        return await _assemble(conn, decryptor, payment[5], [], None, payment, None)
+
+
+async def _assemble(conn: psycopg.AsyncConnection[Any], decryptor: Decryptor, since: datetime, history: list[tuple[Any, ...]],
+                    row: tuple[Any, ...] | None, payment: tuple[Any, ...] | None, order_id: str | None) -> Timeline:
+    """The rest of a timeline, read on ``conn``: the payment's events and refunds, the audit rows about the order
+    (if any) and the payment, the people named; then decrypted and merged in time order."""
+    events: list[tuple[Any, ...]] = []
+    refunds: list[tuple[Any, ...]] = []
+    if payment is not None:
+        events = await (await conn.execute(_EVENTS, [payment[0]])).fetchall()
+        refunds = await (await conn.execute(_REFUNDS, [payment[0]])).fetchall()
+    payment_id = str(payment[0]) if payment is not None else ""
+    audit = await (await conn.execute(_AUDIT, [since - SKEW, list(ORDER_TYPES), order_id or "", list(PAYMENT_TYPES),
+                                               payment_id, AUDIT_LIMIT + 1])).fetchall()
+    people = {r[2] for r in history if r[2] is not None} | {r[3] for r in audit if r[3] is not None}
+    found = await (await conn.execute(_USERS, [list(people)])).fetchall() if people else []
+
+    def decrypt() -> list[Moment]:
         users = {}
         for uid, role, text, key_id in found:
             email = decryptor.field(EMAIL, text, key_id, uid)
             shown = mask_email(email.text) if isinstance(email, Plain) else str(uid)[:8]
             users[uid] = f"{str(role).lower()} {shown}"
-        moments = _history_moments(history, row, users)
+        moments = _history_moments(history, row, users) if row is not None else []
         if payment is not None:
             moments += _payment_moments(payment, events, refunds, decryptor)
         for at, action, resource, user_id, success, error, text, key_id in audit[:AUDIT_LIMIT]:
@@ -173,10 +192,10 @@ async def read_timeline(pool: psycopg_pool.AsyncConnectionPool[Any], decryptor: 
             detail = "; ".join(p for p in (f"by {who}" if who else "", note, f"error: {error}" if error else "") if p)
             moments.append(Moment(at, "audit", f"{action} ({resource})" + ("" if success else " FAILED"), detail,
                                   warn=not success))
-        return users, moments
+        return moments
 
     # Off the event loop: the first use of a key may wait on the keyring.
-    _users, moments = await asyncio.to_thread(decrypt)
+    moments = await asyncio.to_thread(decrypt)
     order = {"status": 0, "payment": 1, "event": 2, "refund": 3, "audit": 4}
     moments.sort(key=lambda m: (m.at, order.get(m.source, 9)))
     return Timeline(tuple(moments), max(0, len(audit) - AUDIT_LIMIT))

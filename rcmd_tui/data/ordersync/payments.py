@@ -18,9 +18,11 @@ from psycopg import sql
 from rcmd_tui.config import Profile
 from rcmd_tui.data.actions.plan import Plan, Privilege, Statement
 from rcmd_tui.data.crypto.columns import column as encrypted
-from rcmd_tui.data.lists.enrich import Batch
+from rcmd_tui.data.lists.enrich import Batch, DecryptLookup
 from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Shorthand, Table
 from rcmd_tui.data.monitor.console_audit import system_audit
+from rcmd_tui.data.ordersync.lookup import email_hash
+from rcmd_tui.data.ordersync.orders import ANONYMOUS
 
 K = Kind
 METHODS = ("CARD", "KAKAOPAY", "TOSSPAY", "BANK", "CASH")  # ck_payments_method
@@ -36,21 +38,27 @@ EVENT_SUMS = (
     "FROM payment_events WHERE payment_id = ANY(%s) GROUP BY payment_id"
 )
 
+# A customer's payments: the orders they placed (idx_orders_customer_created_id), each order's one payment.
+PAYER_BY_ID = "SELECT id FROM orders WHERE customer_id = %s"
+PAYER_BY_EMAIL_HASH = "SELECT o.id FROM orders o JOIN users u ON u.id = o.customer_id WHERE u.email_hash = %s"
+
 ORDERSYNC_PAYMENTS = ListSpec(
     key="payments", system="ordersync", source=Table("payments"), title="OrderSync payments",
     columns=(
         # At 80 columns: when, how, where it stands and the money moved ("was I charged twice?"); the rest scrolls in.
-        Column("created_at", "Created (UTC)", K.TIME, width=19),
+        Column("created_at", "Created (UTC)", K.TIME, width=16),
         Column("payment_method", "Method", K.ENUM, width=8),
         Column("status", "Status", K.ENUM, width=10),
-        Column("amount", "Amount", K.MONEY, width=9),
-        Column("captured", "Captured", K.MONEY, width=9, enriched=True),
-        Column("refunded", "Refunded", K.MONEY, width=9, enriched=True),
+        Column("amount", "Amount", K.MONEY, width=8),
+        Column("captured", "Captured", K.MONEY, width=8, enriched=True),
+        Column("refunded", "Refunded", K.MONEY, width=8, enriched=True),
+        Column("customer", "Customer", width=13, enriched=True, encrypted=encrypted("users", "email")),
         Column("card_info", "Card", width=20, encrypted=encrypted("payments", "card_info")),
         Column("fee", "Fee", K.MONEY, width=7),
         Column("net_amount", "Net", K.MONEY, width=9),
         Column("external_id", "External id", width=18, encrypted=encrypted("payments", "external_id")),
         Column("order_id", "Order id", K.UUID, width=10, shown=False),
+        Column("customer_id", "Customer id", K.UUID, shown=False, enriched=True),
         Column("authorized_at", "Authorized (UTC)", K.TIME, width=19, shown=False),
         Column("captured_at", "Captured (UTC)", K.TIME, width=19, shown=False),
         Column("failed_at", "Failed (UTC)", K.TIME, width=19, shown=False),
@@ -62,13 +70,18 @@ ORDERSYNC_PAYMENTS = ListSpec(
         FilterField("method", "payment_method", K.ENUM, values=METHODS),
         FilterField("status", "status", K.ENUM, values=STATUSES),
         FilterField("order", "order_id", K.UUID, help="an order id: its payment"),
+        FilterField("customer", "order_id", K.UUID, resolve=PAYER_BY_EMAIL_HASH, resolve_id=PAYER_BY_ID, prepare=email_hash,
+                    help="an exact e-mail address (by its hash) or a user id: every payment of their orders"),
         FilterField("amount", "amount", K.MONEY, help="the amount charged, e.g. amount>=50000"),
         FilterField("id", "id", K.UUID),
     ),
     shorthands=(Shorthand("status", "status", {s.lower(): (s,) for s in STATUSES}),),
     time_column="created_at",
-    enrichers=(Batch("id", ("captured", "refunded"), EVENT_SUMS, missing=(0, 0)),),
-    leads=(Lead("orders", "orders", "id={order_id}"), Lead("changes", "audit", "resource_id={id}")),
+    enrichers=(Batch("id", ("captured", "refunded"), EVENT_SUMS, missing=(0, 0)),
+               Batch("order_id", ("customer_id",), "SELECT id, customer_id FROM orders WHERE id = ANY(%s)"),
+               DecryptLookup("customer_id", "customer", encrypted("users", "email"), absent=ANONYMOUS)),
+    leads=(Lead("orders", "orders", "id={order_id}"), Lead("user", "users", "id={customer_id}"),
+           Lead("changes", "audit", "resource_id={id}")),
 )
 
 
