@@ -131,7 +131,7 @@ async def test_an_undecryptable_field_shows_as_such_and_the_rest_of_the_order_sh
         detail = await until_screen(c.pilot, c.app, OrderDetail)
         text = _tree_text(detail)
         assert "Items: authentication failed" in text and "Table: key missing from keyring" in text
-        assert "total 35,100 ≠ subtotal 31,000 − discount 0 + tax 3,100 = 34,100: BROKEN" in text
+        assert "total 35,100, but subtotal 31,000 − discount 0 + tax 3,100 = 34,100: does NOT add up" in text
         assert "Restaurant: Hanok Kitchen Seongsu" in text and "Special requests: •••• (16 chars)" in text
         log = detail.query_one(RichLog)
         await until(lambda: len(log.lines) > 5, c.pilot)
@@ -280,7 +280,7 @@ def test_orders_in_a_terminal_at_80x24(seeded: Profile, tmp_path: Path) -> None:
         term.wait_for("Timeline:")
         term.wait_for("moments")
         screen = term.text()
-        assert "Amounts" in screen and "holds" in screen and "PENDING (placed)" in screen
+        assert "Amounts" in screen and "adds up" in screen and "PENDING (placed)" in screen
         term.press("z")  # the timeline alone, the whole screen high, and focused: End shows its last moment
         term.wait_for("READY → COMPLETED")
         assert "Amounts" not in term.text() and "PENDING (placed)" in term.text()

@@ -127,7 +127,7 @@ async def test_each_filter_finds_what_it_names(seeded: Profile, sql: psycopg.Con
     async with opened_services(seeded) as services:
         source = open_source(RESTAURANTS, services, flt=compile_filter(RESTAURANTS, "owner=nobody@example.com"))
         assert not (await source.first()).records
-        assert "no owner 'nobody@example.com'" in (await source.why_empty() or "")
+        assert "nobody has the e-mail 'nobody@example.com'" in (await source.why_empty() or "")
 
 
 def _plan(sql: psycopg.Connection[Any], spec: ListSpec, text: str, after: bool, seqscan: bool = False) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, ClassVar, Protocol
 
@@ -183,7 +184,9 @@ class DetailScreen(StandardScreen):
             if document is not None:  # the console's own audit rows keep their details as plain JSON
                 tree.add_value(tree.root, self._label(column), document)
                 continue
-            text = shown(column, value, self.revealed.get(column.name))
+            # A time in full here, to the second, however narrow its list column is.
+            text = shown(dataclasses.replace(column, width=None) if column.kind is Kind.TIME else column, value,
+                         self.revealed.get(column.name))
             style = ""
             if isinstance(value, Failure):
                 text, style = f"{value.kind.value}: {value.detail}", "bold red"

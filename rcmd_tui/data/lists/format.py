@@ -20,12 +20,12 @@ NULL = "∅"
 
 
 def duration(value: timedelta) -> str:
-    """Compact, largest units first.
+    """Compact: the two largest units (six cells at most under 100 days).
 
     >>> duration(timedelta(days=1, hours=2, minutes=3))
     '1d2h'
     >>> duration(timedelta(minutes=5, seconds=3)), duration(timedelta(hours=2, seconds=9)), duration(timedelta(seconds=2))
-    ('5m3s', '2h0m9s', '2s')
+    ('5m3s', '2h0m', '2s')
 
     Under ten seconds a fraction matters (a query's 0.35 s):
 
@@ -39,7 +39,7 @@ def duration(value: timedelta) -> str:
     if seconds >= 86400:
         return f"{seconds // 86400}d{seconds % 86400 // 3600}h"
     if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60}m{seconds % 60}s"
+        return f"{seconds // 3600}h{seconds % 3600 // 60}m"
     if seconds >= 60:
         return f"{seconds // 60}m{seconds % 60}s"
     return f"{seconds}s"
@@ -82,7 +82,9 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
             return mask(column.encrypted.kind, value.text)
         return value.text
     if column.kind is Kind.TIME and isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        # A column narrower than the seconds keeps the minute whole rather than cut it (the detail has seconds).
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M" if column.width is not None and column.width < 19 else
+                                              "%Y-%m-%d %H:%M:%S")
     if column.kind is Kind.BOOL and isinstance(value, bool):
         return "yes" if value else "no"
     if column.kind is Kind.JSON:

@@ -223,15 +223,15 @@ class Amounts:
         """The check in words.
 
         >>> Amounts(21000, 0, 2100, 23100).sentence()
-        'total 23,100 = subtotal 21,000 − discount 0 + tax 2,100: holds'
+        'total 23,100 = subtotal 21,000 − discount 0 + tax 2,100: adds up'
         >>> Amounts(21000, 1000, 2100, 23100).sentence()
-        'total 23,100 ≠ subtotal 21,000 − discount 1,000 + tax 2,100 = 22,100: BROKEN'
+        'total 23,100, but subtotal 21,000 − discount 1,000 + tax 2,100 = 22,100: does NOT add up'
         """
         parts = f"subtotal {money(self.subtotal)} − discount {money(self.discount or 0)} + tax {money(self.tax or 0)}"
         if self.holds:
-            return f"total {money(self.total)} = {parts}: holds"
+            return f"total {money(self.total)} = {parts}: adds up"
         expected = (self.subtotal or 0) - (self.discount or 0) + (self.tax or 0)
-        return f"total {money(self.total)} ≠ {parts} = {money(expected)}: BROKEN"
+        return f"total {money(self.total)}, but {parts} = {money(expected)}: does NOT add up"
 
 
 ITEM_FIELDS = frozenset({"menu_id", "name", "price", "quantity", "options", "option", "size", "category", "discount"})

@@ -26,10 +26,10 @@ ORDERSYNC_ORDERS = ListSpec(
         Column("restaurant", "Restaurant", width=14, enriched=True, encrypted=encrypted("restaurants", "name")),
         Column("customer", "Customer", width=14, enriched=True, encrypted=encrypted("users", "email")),
         Column("status", "Status", K.ENUM, width=9),
-        Column("total_amount", "Total", K.MONEY, width=8),
+        Column("total_amount", "Total", K.MONEY, width=7),
         # An open order: how long it has waited so far; a finished one: how long it took.
-        Column("age", "Age", K.DURATION, width=5, expr="coalesce(completed_at, cancelled_at, now()) - created_at"),
-        Column("estimated_time", "Est", K.INT, width=3),
+        Column("age", "Age", K.DURATION, width=6, expr="coalesce(completed_at, cancelled_at, now()) - created_at"),
+        Column("estimated_time", "Est m", K.INT, width=5),  # minutes the restaurant estimated
         Column("subtotal", "Subtotal", K.MONEY, width=9, shown=False),
         Column("discount_amount", "Discount", K.MONEY, width=9, shown=False),
         Column("tax_amount", "Tax", K.MONEY, width=9, shown=False),
