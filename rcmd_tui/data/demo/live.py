@@ -27,10 +27,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from rcmd_tui.config import PgTarget, Profile, Timeouts
 from rcmd_tui.data.crypto import envelope, keystore
@@ -254,22 +255,70 @@ class Simulator:
                     conn.execute("INSERT INTO login_attempts (id, email_hash, ip_address_encrypted, ip_key_id, success, "
                                  "failure_reason) VALUES (%s, %s, %s, %s, %s, %s)",
                                  [lid, email_hash_row[0], ip_enc, ip_key, not failed, "INVALID_PASSWORD" if failed else None])
-                menu = conn.execute("SELECT restaurant_id, id, price, name_encrypted, name_key_id FROM menus WHERE is_available "
-                                    "ORDER BY random() LIMIT 1").fetchone()
-                if menu:
-                    oid = uuid.uuid4()
-                    qty = self.rng.randrange(1, 3)
-                    subtotal = int(str(menu[2])) * qty
-                    tax = round(subtotal * 0.1)
-                    item = {"menu_id": str(menu[1]), "name": self._menu_name(keys, menu[1], menu[3], menu[4]),
-                            "price": int(str(menu[2])), "quantity": qty}
-                    items, items_key = sealer.seal("pii", now, "orders", "items", json.dumps([item], ensure_ascii=False), oid)
-                    conn.execute("INSERT INTO orders (id, restaurant_id, items_encrypted, items_key_id, subtotal, "
-                                 "tax_amount, total_amount) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                                 [oid, menu[0], items, items_key, subtotal, tax, subtotal + tax])
-                    conn.execute("INSERT INTO order_status_history (order_id, new_status) VALUES (%s, 'PENDING')", [oid])
+                self._place_order(conn, keys, sealer, now)
+                self._move_an_order_on(conn)
                 if not slipped and time.monotonic() - began > MONEY_SLIP_AFTER_S:
                     slipped = self._money_slips(conn)
+
+    def _place_order(self, conn: Conn, keys: dict[str, bytes], sealer: ordersync_seed.Sealer, now: datetime) -> None:
+        """A customer (or, one time in five, an anonymous guest with a token) orders a dish; the card is authorized."""
+        menu = conn.execute("SELECT restaurant_id, id, price, name_encrypted, name_key_id FROM menus WHERE is_available "
+                            "ORDER BY random() LIMIT 1").fetchone()
+        if not menu:
+            return
+        customer = None
+        if self.rng.random() < 0.8:
+            row = conn.execute("SELECT id FROM users WHERE role = 'CUSTOMER' AND status = 'ACTIVE' ORDER BY random() LIMIT 1").fetchone()
+            customer = row[0] if row else None
+        oid = uuid.uuid4()
+        qty = self.rng.randrange(1, 3)
+        price = int(str(menu[2]))
+        subtotal = price * qty
+        tax = round(subtotal * 0.1)
+        item = {"menu_id": str(menu[1]), "name": self._menu_name(keys, menu[1], menu[3], menu[4]), "price": price, "quantity": qty}
+        items, items_key = sealer.seal("pii", now, "orders", "items", json.dumps([item], ensure_ascii=False), oid)
+        token = None if customer else f"{self.rng.getrandbits(256):064x}"
+        conn.execute("INSERT INTO orders (id, restaurant_id, customer_id, items_encrypted, items_key_id, subtotal, tax_amount, "
+                     "total_amount, anonymous_token, anonymous_expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                     [oid, menu[0], customer, items, items_key, subtotal, tax, subtotal + tax, token,
+                      now + timedelta(hours=24) if token else None])
+        conn.execute("INSERT INTO order_status_history (order_id, new_status, changed_by) VALUES (%s, 'PENDING', %s)", [oid, customer])
+        pid = uuid.uuid4()
+        method = self.rng.choice(("CARD", "CARD", "KAKAOPAY", "TOSSPAY"))
+        fee = round((subtotal + tax) * ordersync_seed.FEE_RATE[method])
+        ext, ext_key = sealer.seal("payment", now, "payments", "external_id", f"tgen_{pid.hex[:20]}", pid)
+        card = f"{self.rng.choice(vocab.CARD_ISSUERS)} {self.rng.randrange(1000, 9999)}-****-****-{self.rng.randrange(10000):04d}"
+        card_enc, card_key = sealer.seal("payment", now, "payments", "card_info", card if method == "CARD" else None, pid)
+        conn.execute("INSERT INTO payments (id, order_id, amount, fee, net_amount, payment_method, external_id_encrypted, "
+                     "external_key_id, card_info_encrypted, card_info_key_id, status, authorized_at) "
+                     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'AUTHORIZED', now())",
+                     [pid, oid, subtotal + tax, fee, subtotal + tax - fee, method, ext, ext_key, card_enc, card_key])
+        conn.execute("INSERT INTO payment_events (payment_id, event_type, amount) VALUES (%s, 'AUTHORIZED', %s)", [pid, subtotal + tax])
+
+    def _move_an_order_on(self, conn: Conn) -> None:
+        """The restaurant moves one open, authorized order a step on (accepted, preparing, ready, completed), as OrderSync writes it:
+        the status and its time on the row, the version, a history row; completed captures the payment."""
+        row = conn.execute("SELECT o.id, o.status, r.owner_id FROM orders o JOIN restaurants r ON r.id = o.restaurant_id "
+                           "WHERE o.status IN ('PENDING', 'ACCEPTED', 'PREPARING', 'READY') AND o.created_at < now() - interval '20 s' "
+                           # paid for (authorized): completing it captures the money, so :reconcile has nothing to say
+                           "AND EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'AUTHORIZED') "
+                           "ORDER BY random() LIMIT 1").fetchone()
+        if row is None:
+            return
+        oid, status, owner = row
+        flow = ordersync_seed.ORDER_FLOW
+        new = flow[flow.index(status) + 1]
+        stamp = {"ACCEPTED": "accepted_at", "PREPARING": "preparing_at", "READY": "ready_at", "COMPLETED": "completed_at"}[new]
+        conn.execute(sql.SQL("UPDATE orders SET status = %s, {} = now(), version = version + 1, estimated_time = "
+                             "coalesce(estimated_time, %s) WHERE id = %s AND status = %s").format(sql.Identifier(stamp)),
+                     [new, self.rng.randrange(10, 45), oid, status])
+        conn.execute("INSERT INTO order_status_history (order_id, old_status, new_status, changed_by) VALUES (%s, %s, %s, %s)",
+                     [oid, status, new, owner])
+        if new == "COMPLETED":
+            paid = conn.execute("UPDATE payments SET status = 'CAPTURED', captured_at = now(), version = version + 1 "
+                                "WHERE order_id = %s AND status = 'AUTHORIZED' RETURNING id, amount", [oid]).fetchone()
+            if paid:
+                conn.execute("INSERT INTO payment_events (payment_id, event_type, amount) VALUES (%s, 'CAPTURED', %s)", list(paid))
 
     def _menu_name(self, keys: dict[str, bytes], menu_id: object, text: object, key_id: object) -> str:
         """The dish's name as the application writes it into an order's items (it knows it in plain)."""
