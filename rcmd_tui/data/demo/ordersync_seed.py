@@ -237,13 +237,14 @@ class OrderAudit:
         self.rng = rng
         self.s = s
         self.start = start  # the oldest audit partition: older orders have no audit rows left
-        self.ips = [vocab.ipv4(rng) for _ in range(200)]
+        self.ips: dict[object, str] = {}  # each person one address: a shared one is a security signal (:monitor)
 
     def add(self, rows: OrderRows, action: str, resource: str, resource_id: object, user: object, at: object) -> None:
         if not isinstance(at, datetime) or at < self.start:
             return
         rng, aid = self.rng, new_uuid(self.rng)
-        ip_enc, ip_key = self.s.seal("pii", at, "audit_logs", "ip_address", rng.choice(self.ips), aid)
+        ip = self.ips.setdefault(user, vocab.ipv4(rng)) if user is not None else vocab.ipv4(rng)
+        ip_enc, ip_key = self.s.seal("pii", at, "audit_logs", "ip_address", ip, aid)
         ua_enc, ua_key = self.s.seal("pii", at, "audit_logs", "user_agent", rng.choice(vocab.USER_AGENTS), aid)
         rows.audit.append((aid, f"{rng.getrandbits(128):032x}", action, resource, str(resource_id), user, ip_enc, ip_key,
                            ua_enc, ua_key, None, None, None, None, True, None, rng.randrange(5, 400), at))
