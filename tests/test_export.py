@@ -21,7 +21,7 @@ from rcmd_tui.data.rcmd.views import RCMD_AUDIT
 from rcmd_tui.screens.export import ExportScreen
 from rcmd_tui.screens.list_screen import ListScreen
 from tests.helpers import goto, settle
-from tests.listdata import fill_rcmd, user_id
+from tests.listdata import fill_rcmd
 
 
 async def _export_from_screen(pilot, app, path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +51,7 @@ async def test_export_writes_every_row_matching_the_filter(profile: Profile, tmp
         assert rows[0][:3] == ["Time (UTC)", "Action", "Result"]
         expected = (await screen.open_source().exact_count()).rows
         assert len(rows) - 1 == expected > 100  # more than one page: all of them, not the loaded window
-        assert all(r[3] == user_id(0) for r in rows[1:])
+        assert all(r[3] == "alice" for r in rows[1:])  # the User column: the name, not the id
         assert rows[1][1].startswith("'=HYPERLINK")  # a spreadsheet will not run it
         assert stat.S_IMODE((tmp_path / "alice.csv").stat().st_mode) == 0o600
         assert not list(tmp_path.glob("*.partial"))

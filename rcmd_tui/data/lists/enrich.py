@@ -65,7 +65,7 @@ class Decrypt:
             row.update(plain)
 
 
-async def _for_ids(services: Services, system: str, query: sql.Composable, rows: list[Row], key: str) -> list[tuple[Any, ...]]:
+async def for_ids(services: Services, system: str, query: sql.Composable, rows: list[Row], key: str) -> list[tuple[Any, ...]]:
     """``query`` (``… WHERE x = ANY(%s)``) over the page's distinct ``key`` values: one round trip, none for no ids."""
     ids = list({r[key] for r in rows if r.get(key) is not None})
     if not ids:
@@ -96,7 +96,7 @@ class Lookup:
         query = sql.SQL("SELECT {}, {} FROM {} WHERE {} = ANY(%s)").format(
             sql.Identifier(self.id_column), sql.Identifier(self.name_column), sql.Identifier(self.table),
             sql.Identifier(self.id_column))
-        names = {r[0]: r[1] for r in await _for_ids(services, spec.system, query, rows, self.key)}
+        names = {r[0]: r[1] for r in await for_ids(services, spec.system, query, rows, self.key)}
         for r in rows:
             r[self.provides_field] = names.get(r.get(self.key))
 
@@ -126,7 +126,7 @@ class DecryptLookup:
         query = sql.SQL("SELECT {id}, {text}, {key} FROM {table} WHERE {id} = ANY(%s)").format(
             id=sql.Identifier(c.id_column), text=sql.Identifier(c.ciphertext_column), key=sql.Identifier(c.key_id_column),
             table=sql.Identifier(c.table))
-        found = await _for_ids(services, spec.system, query, rows, self.key)
+        found = await for_ids(services, spec.system, query, rows, self.key)
         fields: dict[Any, Any] = {}
         if found:
             decryptor = await services.decryptor(spec.system)
@@ -156,7 +156,7 @@ class Batch:
 
     async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
         answers: dict[Any, Sequence[Any]] = {
-            r[0]: r[1:] for r in await _for_ids(services, spec.system, sql.SQL(self.query), rows, self.key)}
+            r[0]: r[1:] for r in await for_ids(services, spec.system, sql.SQL(self.query), rows, self.key)}
         empty = self.missing or (None,) * len(self.provides_fields)
         for r in rows:
             r.update(zip(self.provides_fields, answers.get(r.get(self.key), empty), strict=True))

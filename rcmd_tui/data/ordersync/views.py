@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rcmd_tui.data.crypto.columns import column as encrypted
 from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Shorthand, Table
+from rcmd_tui.data.ordersync.audit_who import Who
 from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
 from rcmd_tui.data.ordersync.orders import ORDERSYNC_ORDERS
 from rcmd_tui.data.ordersync.payments import ORDERSYNC_PAYMENTS
@@ -19,7 +20,7 @@ ORDERSYNC_AUDIT = ListSpec(
         Column("created_at", "Time (UTC)", K.TIME, width=19),
         Column("action", "Action", width=14),
         Column("success", "OK", K.BOOL, width=5),
-        Column("user_id", "User", K.UUID, width=10),
+        Column("who", "User", width=14, enriched=True),  # the masked e-mail, or the console's operator (⚙)
         Column("resource_type", "Resource", width=10),
         Column("resource_id", "Resource id", width=14),
         Column("error_message", "Error", width=30),
@@ -29,9 +30,11 @@ ORDERSYNC_AUDIT = ListSpec(
         Column("user_agent", "User agent", shown=False, encrypted=encrypted("audit_logs", "user_agent")),
         Column("old_value", "Old value", shown=False, encrypted=encrypted("audit_logs", "old_value")),
         Column("new_value", "New value", shown=False, encrypted=encrypted("audit_logs", "new_value")),
+        Column("user_id", "User id", K.UUID, width=10, shown=False),
         Column("id", "Id", K.UUID, shown=False),
     ),
     orderings=BY_CREATED,
+    enrichers=(Who(),),
     filters=(
         FilterField("action", "action", fold_case=True),
         FilterField("user", "user_id", K.UUID, resolve=ORDERSYNC_USER_BY_EMAIL_HASH, prepare=email_hash,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Ordering, RedisKeys, Shorthand, Table
+from rcmd_tui.data.rcmd.audit_who import Who
 from rcmd_tui.data.rcmd.jobs import RCMD_JOBS
 from rcmd_tui.data.rcmd.permissions_view import RCMD_PERMISSIONS
 from rcmd_tui.data.rcmd.queue import RCMD_QUEUE
@@ -20,7 +21,8 @@ RCMD_AUDIT = ListSpec(
         Column("created_at", "Time (UTC)", K.TIME, width=19),
         Column("action", "Action", width=16),
         Column("result", "Result", K.ENUM, width=7),
-        Column("user_id", "User", K.UUID, width=10),
+        Column("who", "User", width=12, enriched=True),  # the username, or the console's operator (⚙)
+        Column("user_id", "User id", K.UUID, width=10, shown=False),
         Column("resource_type", "Resource", width=10),
         Column("resource_id", "Resource id", width=14),
         Column("ip_address", "IP", K.INET, width=15),
@@ -42,6 +44,7 @@ RCMD_AUDIT = ListSpec(
     shorthands=(Shorthand("status", "result", {"failed": ("failure", "error"), "ok": ("success",),
                                                 "success": ("success",), "error": ("error",)}),),
     time_column="created_at",
+    enrichers=(Who(),),
 )
 
 RCMD_USERS = ListSpec(
