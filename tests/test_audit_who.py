@@ -54,6 +54,14 @@ async def test_an_action_on_another_screen_shows_here_with_its_operator(profile:
         await c.goto("audit")
         first = c.table.window[0]
         assert first.get("action") == "console.user.deactivate" and first.get("who") == "⚙ kim (admin)"
+        for text, actions in (("operator=kim", {"console.user.deactivate"}), ("console:yes", {"console.user.deactivate"}),
+                              ("operator=nobody", set())):
+            await c.press("slash", "ctrl+u", *text, "enter")
+            await c.settle()
+            assert {r.get("action") for r in c.table.window} == actions, text
+        await c.press("slash", "ctrl+u", *"console:no", "enter")
+        await c.settle()
+        assert c.table.window and "console.user.deactivate" not in {r.get("action") for r in c.table.window}
 
 
 async def test_ordersync_names_users_by_masked_email_and_the_console_by_operator(profile: Profile,
@@ -74,3 +82,7 @@ async def test_ordersync_names_users_by_masked_email_and_the_console_by_operator
         await until(lambda: len(c.table.window) >= 2, c.pilot)
         who: dict[str, Any] = {str(r.get("action")): r.get("who") for r in c.table.window}
         assert who["LOGIN"] == "a***@e***.com" and who["REVEAL_FIELD"] == "⚙ kim (admin)"
+        for text in ("operator=kim", "console:yes"):
+            await c.press("slash", "ctrl+u", *text, "enter")
+            await c.settle()
+            assert c.table.window and {r.get("action") for r in c.table.window} == {"REVEAL_FIELD"}, text

@@ -224,7 +224,7 @@ def _value(f: FilterField, raw: str, op: str) -> Any:
 
 
 def _clause(f: FilterField, op: str, value: Any, raw: str) -> tuple[sql.Composable, list[Any]]:
-    col = sql.Identifier(f.column)
+    col: sql.Composable = sql.SQL(f.expr) if f.expr else sql.Identifier(f.column)
     if isinstance(value, UuidPrefix):
         return sql.SQL("{} {} %s AND %s").format(col, sql.SQL("NOT BETWEEN" if op == "!=" else "BETWEEN")), [value.low, value.high]
     if op == "~":
@@ -285,6 +285,8 @@ def _same(f: FilterField, have: Any, want: Any) -> bool:
 
 def _test(f: FilterField, op: str, value: Any, raw: str) -> Test:
     """The term as a predicate on records: what a snapshot or Redis keys filter in memory."""
+    if f.expr is not None:  # judged by the table's SQL, which alone can read the expression
+        return lambda r: True
     name = f.column
     if op == "~":
         needle = raw.lower()
@@ -317,6 +319,8 @@ def _time_test(spec: ListSpec, start: datetime | None, end: datetime | None) -> 
 
 
 def _shorthand_test(s: Shorthand, values: tuple[str, ...]) -> Test:
+    if s.expr is not None:  # judged by the table's SQL
+        return lambda r: True
     wanted = {v.lower() for v in values}
 
     def test(r: Record) -> bool:
@@ -354,7 +358,8 @@ def _shorthand(s: Shorthand, raw: str) -> tuple[sql.Composable, list[Any]]:
     values = s.values.get(raw.lower())
     if values is None:
         raise FilterError(f"{s.name}:{raw}: unknown {s.name}", "use one of: " + ", ".join(s.values))
-    return sql.SQL("{} = ANY(%s)").format(sql.Identifier(s.column)), [list(values)]
+    col: sql.Composable = sql.SQL(s.expr) if s.expr else sql.Identifier(s.column)
+    return sql.SQL("{} = ANY(%s)").format(col), [list(values)]
 
 
 def field_names(spec: ListSpec) -> dict[str, FilterField]:

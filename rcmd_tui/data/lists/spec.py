@@ -94,6 +94,9 @@ class FilterField:
     help: str = ""
     prepare: Callable[[str], str] | None = None  # e.g. an e-mail address to the hash the table is indexed by
     fold_case: bool = False  # = and != also find the value upper- or lower-cased: login finds LOGIN
+    # A fixed SQL expression (ours, never input) checked instead of the column: a JSON field such as the operator the
+    # console wrote into a row. Only a table's SQL can judge it; loaded rows are not re-judged in memory.
+    expr: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,7 @@ class Shorthand:
     name: str
     column: str
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    expr: str | None = None  # as FilterField.expr: a fixed SQL expression instead of the column
 
 
 # -- where rows come from ---------------------------------------------------------------------------

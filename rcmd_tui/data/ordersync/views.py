@@ -12,6 +12,7 @@ from rcmd_tui.data.ordersync.reconcile import ORDERSYNC_RECONCILE
 from rcmd_tui.data.ordersync.restaurants import ORDERSYNC_MENUS, ORDERSYNC_RESTAURANTS
 
 K = Kind
+CONSOLE_ACTIONS = ("REVEAL_FIELD", "CONSOLE_ACTION", "KEY_GENERATED", "KEY_IMPORTED", "KEY_EXPORTED")  # seed-deviations O7
 ORDERSYNC_USER_BY_EMAIL_HASH = USER_BY_EMAIL_HASH
 
 ORDERSYNC_AUDIT = ListSpec(
@@ -44,8 +45,14 @@ ORDERSYNC_AUDIT = ListSpec(
         FilterField("trace", "trace_id"),
         FilterField("success", "success", K.BOOL),
         FilterField("error", "error_message"),
+        # The console's rows keep their payload as plain JSON (key id plain:console); no cast touches ciphertext.
+        FilterField("operator", "new_value", expr="(CASE WHEN new_value_key_id = 'plain:console' "
+                                                  "THEN new_value_encrypted::jsonb->>'os_user' END)",
+                    help="the OS user the console ran as, on its own rows (operator=kim; add since: on a big range)"),
     ),
-    shorthands=(Shorthand("status", "success", {"failed": ("false",), "ok": ("true",), "success": ("true",)}),),
+    shorthands=(Shorthand("status", "success", {"failed": ("false",), "ok": ("true",), "success": ("true",)}),
+                # console:yes keeps the rows the console wrote (reveals, actions, key operations), through the action index.
+                Shorthand("console", "action", {"yes": CONSOLE_ACTIONS})),
     time_column="created_at",
 )
 

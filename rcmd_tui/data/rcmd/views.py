@@ -40,9 +40,14 @@ RCMD_AUDIT = ListSpec(
         FilterField("ip", "ip_address", K.INET, help="an address or a network such as 10.0.0.0/8"),
         FilterField("details", "details", K.JSON, help="~text searches the JSON (slow on big ranges: add since:)"),
         FilterField("id", "id", K.INT),
+        FilterField("operator", "details", expr="(details->>'os_user')",
+                    help="the OS user the console ran as, on its own rows (operator=kim; add since: on a big range)"),
     ),
     shorthands=(Shorthand("status", "result", {"failed": ("failure", "error"), "ok": ("success",),
-                                                "success": ("success",), "error": ("error",)}),),
+                                                "success": ("success",), "error": ("error",)}),
+                # console:yes keeps the rows the console wrote (its actions), console:no the rest.
+                Shorthand("console", "action", {"yes": ("yes",), "no": ("no",)},
+                          expr="CASE WHEN details->>'via' = 'rcmd-tui' THEN 'yes' ELSE 'no' END")),
     time_column="created_at",
     enrichers=(Who(),),
 )
