@@ -82,6 +82,8 @@ async def test_ordersync_names_users_by_masked_email_and_the_console_by_operator
         await until(lambda: len(c.table.window) >= 2, c.pilot)
         who: dict[str, Any] = {str(r.get("action")): r.get("who") for r in c.table.window}
         assert who["LOGIN"] == "a***@e***.com" and who["REVEAL_FIELD"] == "⚙ kim (admin)"
+        notes = {r.get("note") for r in c.table.window if r.get("action") == "REVEAL_FIELD"}
+        assert "reveal email: SUP-1 check" in notes  # the field and the reason, in the list
         for text in ("operator=kim", "console:yes"):
             await c.press("slash", "ctrl+u", *text, "enter")
             await c.settle()

@@ -22,9 +22,11 @@ ORDERSYNC_AUDIT = ListSpec(
         Column("action", "Action", width=14),
         Column("success", "OK", K.BOOL, width=5),
         Column("who", "User", width=14, enriched=True),  # the masked e-mail, or the console's operator (⚙)
+        # The console's rows: what it did and why (the field revealed, the action, the reason); else a failure's error.
+        Column("note", "Note", width=20, enriched=True),
         Column("resource_type", "Resource", width=10),
         Column("resource_id", "Resource id", width=14),
-        Column("error_message", "Error", width=30),
+        Column("error_message", "Error", width=30, shown=False),
         Column("duration_ms", "ms", K.INT, width=6),
         Column("trace_id", "Trace", width=12, shown=False),
         Column("ip_address", "IP", width=15, shown=False, encrypted=encrypted("audit_logs", "ip_address")),
