@@ -18,6 +18,7 @@ from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import Place, resolve, views_for
 from rcmd_tui.data.lists.spec import ListSpec
 from rcmd_tui.screens.activity import ActivityScreen, BackendsScreen
+from rcmd_tui.screens.audit import OrderSyncAuditScreen
 from rcmd_tui.screens.home import HomeScreen
 from rcmd_tui.screens.jobs import JobsScreen
 from rcmd_tui.screens.list_screen import ListScreen
@@ -54,6 +55,7 @@ SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("schedules", "rcmd"): SchedulesScreen,
     ("queue", "rcmd"): QueueScreen,
     ("orders", "ordersync"): OrdersScreen,
+    ("audit", "ordersync"): OrderSyncAuditScreen,
     ("payments", "ordersync"): PaymentsScreen,
 }
 

@@ -225,6 +225,7 @@ SCREEN_CLASSES = {
     "JobDetail": "enter on jobs rcmd (its log lines carry the payloads)",
     "OrdersScreen": "orders ordersync", "PaymentsScreen": "payments ordersync",
     "OrderDetail": "enter on orders ordersync (items, history reasons and the audit error carry the payloads)",
+    "OrderSyncAuditScreen": "audit ordersync", "AuditDetail": "enter on audit ordersync (old and new values carry the payloads)",
     "PanedDetail": "the base of JobDetail and OrderDetail", "TimelineDetail": "the base of OrderDetail and PaymentDetail",
     "PaymentDetail": "enter on payments ordersync (the refund reason and card carry the payloads)",
 }
