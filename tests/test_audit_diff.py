@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from textual.pilot import Pilot
+
+from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
 from rcmd_tui.screens.audit_detail import AuditDetail
 from rcmd_tui.screens.detail import JsonTree
 from tests.helpers import open_console, until_screen
+from tests.listdata import T0
 from tests.orderdata import ordersync_sql, sealer
 
 OLD = {"status": "ACTIVE", "email": "minji.kim@example.com", "profile": {"phone": "010-1111-2222", "city": "Seoul"},
@@ -21,9 +27,9 @@ NEW = {"status": "SUSPENDED", "email": "minji.kim@example.com", "profile": {"pho
        "note": "called twice"}
 
 
-def _plant(profile: Profile, *, tamper_old: bool = False) -> str:
+def _plant(profile: Profile, *, tamper_old: bool = False, at: datetime | None = None, aid: str | None = None) -> str:
     seal = sealer(profile)
-    aid = str(uuid.uuid4())
+    aid = aid or str(uuid.uuid4())
     old = seal("pii", "audit_logs", "old_value", json.dumps(OLD), aid)
     new = seal("pii", "audit_logs", "new_value", json.dumps(NEW), aid)
     old_text = old[0]
@@ -35,7 +41,7 @@ def _plant(profile: Profile, *, tamper_old: bool = False) -> str:
         conn.execute("INSERT INTO audit_logs (id, trace_id, action, resource_type, resource_id, old_value_encrypted, "
                      "old_value_key_id, new_value_encrypted, new_value_key_id, success, created_at) "
                      "VALUES (%s, 'diff', 'UPDATE_USER', 'User', 'u1', %s, %s, %s, %s, true, %s)",
-                     [aid, old_text, old[1], *new, datetime.now(UTC)])
+                     [aid, old_text, old[1], *new, at or datetime.now(UTC)])
     return aid
 
 
@@ -81,3 +87,22 @@ async def test_an_undecryptable_side_is_said_and_the_other_still_shows(seeded: P
         text = "\n".join(_lines(detail))
         assert "old value: authentication failed" in text
         assert '+ status: "SUSPENDED"' in text and "+ note: •••• (12 chars)" in text  # the new side, whole
+
+
+def test_an_ordersync_change_at_80x24(snap_compare: Any, seeded: Profile, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGNAME", "operator")
+    _plant(seeded, at=T0, aid="00000000-0000-4000-9600-000000000001")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        pilot.app.services.where = lambda _target: "127.0.0.1:5432/demo"  # type: ignore[attr-defined]
+        await pilot.pause(0.3)
+        await pilot.press("colon")
+        await pilot.pause()
+        await pilot.press(*"audit os", "enter")
+        await pilot.pause(0.5)
+        await pilot.press("slash", *"trace=diff", "enter")
+        await pilot.pause(0.8)
+        await pilot.press("enter")
+        await pilot.pause(0.8)
+
+    assert snap_compare(make_app(replace(seeded, name="snapshot")), terminal_size=(80, 24), run_before=run_before)
