@@ -74,15 +74,12 @@ async def for_ids(services: Services, system: str, query: sql.Composable, rows: 
         return list(await (await conn.execute(query, [ids])).fetchall())
 
 
-@dataclass(frozen=True, slots=True)
-class Lookup:
-    """``provides`` = the name for ``key``'s id, from ``table``: ``SELECT id, name FROM table WHERE id = ANY(ids)``."""
+class _IdToField:
+    """An enricher that reads one id per row (``key``) and fills one field (``provides_field``)."""
 
+    __slots__ = ()
     key: str
     provides_field: str
-    table: str
-    name_column: str
-    id_column: str = "id"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -91,6 +88,17 @@ class Lookup:
     @property
     def provides(self) -> tuple[str, ...]:
         return (self.provides_field,)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup(_IdToField):
+    """``provides`` = the name for ``key``'s id, from ``table``: ``SELECT id, name FROM table WHERE id = ANY(ids)``."""
+
+    key: str
+    provides_field: str
+    table: str
+    name_column: str
+    id_column: str = "id"
 
     async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
         query = sql.SQL("SELECT {}, {} FROM {} WHERE {} = ANY(%s)").format(
@@ -102,7 +110,7 @@ class Lookup:
 
 
 @dataclass(frozen=True, slots=True)
-class DecryptLookup:
+class DecryptLookup(_IdToField):
     """``provides`` = another table's encrypted field for ``key``'s id, decrypted (an order's restaurant name, its
     customer's e-mail): one ``= ANY(%s)`` query per page, then the keys in memory. A row whose id finds nothing
     gets None; one that does not decrypt gets its failure, like any encrypted field. ``absent``: what a row
@@ -112,14 +120,6 @@ class DecryptLookup:
     provides_field: str
     column: EncryptedColumn
     absent: str | None = None
-
-    @property
-    def needs(self) -> tuple[str, ...]:
-        return (self.key,)
-
-    @property
-    def provides(self) -> tuple[str, ...]:
-        return (self.provides_field,)
 
     async def enrich(self, services: Services, spec: ListSpec, rows: list[Row]) -> None:
         c = self.column
