@@ -87,6 +87,8 @@ def masked(path: str, value: Any) -> str:
     ('"ACTIVE"', 'k***@e***.com', '***-****-5678')
     >>> masked("note", "call me"), masked("count", 3), masked("address", {"city": "Seoul"})
     ('•••• (7 chars)', '3', '{1 field}')
+    >>> masked("card_info_key_id", "ordersync/payment/v2"), masked("card_info_encrypted", "v1:abc"), masked("order_id", "o-1")
+    ('"ordersync/payment/v2"', '•••• (6 chars)', '"o-1"')
     """
     if value is MISSING:
         return "—"
@@ -97,8 +99,10 @@ def masked(path: str, value: Any) -> str:
     if value is None or isinstance(value, bool | int | float):
         return json.dumps(value)
     key = path.rsplit(".", 1)[-1].lower()
-    if key in PLAIN_KEYS or key.endswith("_at"):
-        return json.dumps(value, ensure_ascii=False)
+    if key in PLAIN_KEYS or key.endswith(("_at", "_key_id")) or key == "id" or key.endswith("_id"):
+        return json.dumps(value, ensure_ascii=False)  # times, ids and key ids name things, never a person
+    if key.endswith("_encrypted"):  # ciphertext a trigger copied: only its length says anything
+        return mask(FieldKind.TEXT, str(value))
     kind = next((k for word, k in KIND_BY_KEY if word in key), FieldKind.TEXT)
     return mask(kind, str(value))
 
