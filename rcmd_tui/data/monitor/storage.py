@@ -53,13 +53,23 @@ INDEX_STEP, PARTITION_STEP = " 1 ", " 2 "
 
 # The lower and upper bound of each range partition of a parent, read from its bound expression
 # (FOR VALUES FROM ('…') TO ('…'); MINVALUE and MAXVALUE are open ends). The default partition has none.
-_BOUNDS = r"""
+# ``{parent}``: an expression giving the parent's oid. The retention view reads the same bounds.
+PARTITION_BOUNDS = r"""
     SELECT h.inhrelid AS oid,
            coalesce(substring(b.expr FROM $re$FROM \('([^']*)'\)$re$)::timestamptz, '-infinity') AS lo,
            coalesce(substring(b.expr FROM $re$TO \('([^']*)'\)$re$)::timestamptz, 'infinity') AS hi
     FROM pg_inherits h
     CROSS JOIN LATERAL (SELECT pg_get_expr(pc.relpartbound, pc.oid) AS expr FROM pg_class pc WHERE pc.oid = h.inhrelid) b
     WHERE h.inhparent = {parent} AND starts_with(b.expr, 'FOR VALUES FROM')
+"""
+
+# The months from the current one to ``MONTHS_AHEAD`` (the ``ahead`` parameter) that no attached partition covers
+# any part of; it reads a ``bounds`` CTE (PARTITION_BOUNDS) of the statement it is placed in.
+MISSING_MONTHS = r"""
+    SELECT m::date AS month_start
+    FROM generate_series(date_trunc('month', now()), date_trunc('month', now()) + make_interval(months => %(ahead)s),
+                         interval '1 month') AS m
+    WHERE NOT EXISTS (SELECT 1 FROM bounds b WHERE b.lo < m + interval '1 month' AND b.hi > m)
 """
 
 STORAGE_SQL = r"""
@@ -109,10 +119,7 @@ WITH rel AS (
     SELECT r.oid, t.key FROM rel r JOIN tree t ON t.oid = r.oid WHERE r.relname = %(audit)s AND r.relkind = 'p'
 ), bounds AS ({bounds}
 ), missing AS (
-    SELECT m::date AS month_start, a.key
-    FROM audit a, generate_series(date_trunc('month', now()), date_trunc('month', now()) + make_interval(months => %(ahead)s),
-                                  interval '1 month') AS m
-    WHERE NOT EXISTS (SELECT 1 FROM bounds b WHERE b.lo < m + interval '1 month' AND b.hi > m)
+    SELECT m.month_start, a.key FROM audit a, ({missing}) AS m
 ), found AS (
     SELECT 'total' AS kind, %(schema)s::text AS name, NULL::text AS parent, sum(x.total_bytes) AS total_bytes,
            sum(x.table_bytes) AS table_bytes, sum(x.index_bytes) AS index_bytes, sum(x.est_rows) AS est_rows,
@@ -139,18 +146,19 @@ SELECT kind, name, parent, total_bytes::bigint, table_bytes::bigint, index_bytes
        round(100 * dead / nullif(live + dead, 0), 1)::float8 AS dead_pct, dead::bigint AS dead_rows,
        vacuumed AS last_vacuum, month_start, tree
 FROM found
-""".replace("{bounds}", _BOUNDS.format(parent="(SELECT oid FROM audit)"))
+""".replace("{bounds}", PARTITION_BOUNDS.format(parent="(SELECT oid FROM audit)")).replace("{missing}", MISSING_MONTHS)
 
 
-def _schema(services: Services, system: str) -> str:
-    target = services.profile.rcmd if system == "rcmd" else services.profile.ordersync
+def schema_of(profile: Profile, system: str) -> str:
+    """The schema a system's tables live in (G1: the suite keeps both systems in one database)."""
+    target = profile.rcmd if system == "rcmd" else profile.ordersync
     if target is None:
         raise ValueError(f"the profile has no {system} target")
     return target.schema
 
 
 async def read_storage(services: Services, system: str) -> tuple[Sequence[str], Sequence[Sequence[Any]]]:
-    params = {"schema": _schema(services, system), "audit": AUDIT_TABLE, "ahead": MONTHS_AHEAD, "target": CACHE_TARGET_PCT,
+    params = {"schema": schema_of(services.profile, system), "audit": AUDIT_TABLE, "ahead": MONTHS_AHEAD, "target": CACHE_TARGET_PCT,
               "index_step": INDEX_STEP, "partition_step": PARTITION_STEP}
     # The primary, not a replica: scan and cache counters are each server's own, and an index a replica's
     # counters call unused may serve every query on the primary. (Queries sent only to a replica show there.)
@@ -242,7 +250,7 @@ SELECT EXISTS (SELECT 1 FROM parent) AND NOT EXISTS (SELECT 1 FROM taken) AND NO
             WHEN EXISTS (SELECT 1 FROM taken) THEN %s || ' exists but is not attached to ' || %s
                  || ': attach it (ALTER TABLE … ATTACH PARTITION) or rename it, then refresh'
        END
-""".replace("{bounds}", _BOUNDS.format(parent="(SELECT oid FROM parent)"))
+""".replace("{bounds}", PARTITION_BOUNDS.format(parent="(SELECT oid FROM parent)"))
 
 
 def create_partition(system: str, table: str, month_start: date, profile: Profile) -> Plan:
@@ -255,10 +263,7 @@ def create_partition(system: str, table: str, month_start: date, profile: Profil
     must own ``table`` (``CREATE TABLE … PARTITION OF`` is its owner's to run) and may create in its schema.
     ``CREATE TABLE … PARTITION OF`` takes an ACCESS EXCLUSIVE lock on ``table`` for the moment it runs; the
     runner's ``lock_timeout`` keeps a busy log from waiting long."""
-    target = profile.rcmd if system == "rcmd" else profile.ordersync
-    if target is None:
-        raise ValueError(f"the profile has no {system} target")
-    schema = target.schema
+    schema = schema_of(profile, system)
     start = month_start.replace(day=1)
     end = month_after(start)
     name = partition_name(table, start)
