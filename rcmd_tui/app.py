@@ -118,12 +118,15 @@ class RcmdApp(App[int]):
 
     # -- navigation -------------------------------------------------------------------------------
 
-    def go(self, destination: Destination) -> None:
+    def go(self, destination: Destination, filter_text: str = "") -> None:
         if destination.place == HOME:
             while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
                 self.pop_screen()
             return
-        self.push_screen(destination.make(self.services))
+        if filter_text and destination.make_filtered is not None:
+            self.push_screen(destination.make_filtered(self.services, filter_text))
+        else:
+            self.push_screen(destination.make(self.services))
 
     def on_standard_screen_open_view(self, event: StandardScreen.OpenView) -> None:
         spec = next((v for v in views_for(self.profile) if (v.key, v.system) == (event.view, event.system)), None)
@@ -138,7 +141,7 @@ class RcmdApp(App[int]):
     def action_goto(self) -> None:
         def chosen(place: Place | None) -> None:
             if place is not None:
-                self.go(destination_for(place, self.profile))
+                self.go(destination_for(place, self.profile), place.filter)
 
         self.push_screen(CommandPrompt([d.place for d in destinations(self.profile)]), chosen)
 

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from rcmd_tui.config import Profile
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import Place, resolve, views_for
-from rcmd_tui.data.lists.spec import ListSpec
+from rcmd_tui.data.lists.spec import BOTH, ListSpec
 from rcmd_tui.screens.activity import ActivityScreen, BackendsScreen
 from rcmd_tui.screens.audit import OrderSyncAuditScreen
 from rcmd_tui.screens.home import HomeScreen
@@ -28,6 +28,7 @@ from rcmd_tui.screens.permissions import PermissionsScreen
 from rcmd_tui.screens.queue import QueueScreen
 from rcmd_tui.screens.redis_health import RedisHealthScreen
 from rcmd_tui.screens.redis_keys import RedisKeysScreen
+from rcmd_tui.screens.retention import RetentionScreen
 from rcmd_tui.screens.schedules import SchedulesScreen
 from rcmd_tui.screens.sessions import OrderSyncSessionsScreen, RcmdSessionsScreen
 from rcmd_tui.screens.statements import StatementsScreen
@@ -50,6 +51,8 @@ SCREENS: dict[tuple[str, str], type[ListScreen]] = {
     ("statements", "ordersync"): StatementsScreen,
     ("storage", "rcmd"): StorageScreen,
     ("storage", "ordersync"): StorageScreen,
+    ("retention", "rcmd"): RetentionScreen,
+    ("retention", "ordersync"): RetentionScreen,
     ("redis-health", "rcmd"): RedisHealthScreen,
     ("jobs", "rcmd"): JobsScreen,
     ("schedules", "rcmd"): SchedulesScreen,
@@ -66,6 +69,8 @@ HOME = Place("home", None, "every target's health")
 class Destination:
     place: Place
     make: Callable[[Services], Screen[None]]
+    # Opens it filtered (what was typed after its name); None: a screen that takes no filter (home).
+    make_filtered: Callable[[Services, str], Screen[None]] | None = None
 
     @property
     def name(self) -> str:
@@ -85,12 +90,19 @@ def list_screen(spec: ListSpec, filter_text: str | None = None) -> Callable[[Ser
     return lambda services: screen(services, spec, filter_text)
 
 
+def filtered_list_screen(spec: ListSpec) -> Callable[[Services, str], Screen[None]]:
+    return lambda services, text: list_screen(spec, text)(services)
+
+
 def destinations(profile: Profile) -> list[Destination]:
     found = [Destination(HOME, HomeScreen)]
     for spec in views_for(profile):
-        found += [Destination(Place(name, spec.system, spec.title), list_screen(spec)) for name in (spec.key, *spec.aliases)]
+        system = None if spec.system == BOTH else spec.system
+        found += [Destination(Place(name, system, spec.title), list_screen(spec), filtered_list_screen(spec))
+                  for name in (spec.key, *spec.aliases)]
     return found
 
 
 def destination_for(place: Place, profile: Profile) -> Destination:
     return resolve(place.command, destinations(profile))
+

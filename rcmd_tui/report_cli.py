@@ -18,7 +18,7 @@ from rcmd_tui.data.infra.failures import describe
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import all_views, find_view
 from rcmd_tui.data.lists.report import report
-from rcmd_tui.data.lists.spec import ListSpec, RedisKeys, Snapshot
+from rcmd_tui.data.lists.spec import ListSpec, Merged, RedisKeys, Snapshot
 from rcmd_tui.errors import RcmdError, TargetError
 
 
@@ -27,6 +27,8 @@ def _kind(spec: ListSpec) -> str:
         return "snapshot"
     if isinstance(spec.source, RedisKeys):
         return "redis keys"
+    if isinstance(spec.source, Merged):
+        return "merged from tables of both systems"
     return f"table {spec.source.name}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,7 +15,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from rcmd_tui.data.lists.catalog import SYSTEM_ALIASES, NavigationError, Place, resolve
+from rcmd_tui.data.lists.catalog import SYSTEM_ALIASES, NavigationError, Place, resolve, resolve_with_filter
 from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.text_box import TextBox
 
@@ -63,9 +64,10 @@ class CommandPrompt(ModalScreen[Place | None]):
         if not words:
             return self.options
         named = [d for d in self.options if d.name.startswith(words[0])]
-        if len(words) > 1:  # a system typed too (os, rcmd): only its screens
+        if len(words) > 1:  # a system typed too (os, rcmd): only its screens; a filter after the name keeps them all
             system = SYSTEM_ALIASES.get(words[1])
-            return [d for d in named if (system is None and (d.system or "").startswith(words[1])) or d.system == system]
+            narrowed = [d for d in named if (system is None and (d.system or "").startswith(words[1])) or d.system == system]
+            return narrowed or named
         return named
 
     def _fill(self, text: str) -> None:
@@ -100,7 +102,8 @@ class CommandPrompt(ModalScreen[Place | None]):
         if not text.strip() and options.highlighted is not None and options.option_count:
             text = options.get_option_at_index(options.highlighted).id or ""
         try:
-            self.dismiss(resolve(text, self.options))
+            place, filter_text = resolve_with_filter(text, self.options)
+            self.dismiss(dataclasses.replace(place, filter=filter_text))
         except NavigationError as exc:
             self.query_one("#prompt-error", Static).update(inert(str(exc)))
 

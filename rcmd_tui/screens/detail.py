@@ -237,7 +237,10 @@ class DetailScreen(StandardScreen):
             self.notify(f"Copied ({len(text)} characters)", timeout=2)
 
     def _lead(self, name: str) -> Lead | None:
-        return next((lead for lead in self.spec.leads if lead.name == name), None)
+        """A view may name one lead twice, once per system (a timeline row is RCMD's or OrderSync's): the one this
+        row has the fields for."""
+        named = [lead for lead in self.spec.leads if lead.name == name]
+        return next((lead for lead in named if lead.filter_for(self.record) is not None), named[0] if named else None)
 
     def action_lead(self, name: str) -> None:
         lead = self._lead(name)

@@ -49,7 +49,8 @@ class FilterBar(Vertical):
 
     def compose(self) -> ComposeResult:
         words = {"loaded": "other words: the loaded rows", "all": "other words: every row",
-                 "glob": "a word is the key pattern (bull:*)"}[self.spec.source.words]
+                 "glob": "a word is the key pattern (bull:*)",
+                 "subject": "a word is the person: e-mail, username or id"}[self.spec.source.words]
         yield TextBox(self.spec.default_filter, placeholder=f"/ field=value …  ({words})", id="filter-input", disabled=True)
         yield Static(self.help(), id="filter-message")
 

@@ -65,6 +65,9 @@ def _plant_rcmd(profile: Profile) -> None:
                 "VALUES (%s, %s, %s, 'x', 'user', %s, %s)",
                 [user, f"h{i}{payload}"[:50], f"hostile{i}@example.com", Jsonb({"note": payload, "all": _all()}),
                  NOW + timedelta(seconds=i)])
+            conn.execute(  # the user's own row, so their timeline shows the payloads too
+                "INSERT INTO audit_logs (user_id, action, resource_type, resource_id, result, created_at)"
+                " VALUES (%s, %s, %s, %s, 'success', %s)", [user, payload, payload[:50], payload, NOW - timedelta(seconds=30 - i)])
             job = conn.execute(
                 "INSERT INTO jobs (user_id, type, status, payload, error, created_at) VALUES (%s, 'copy', 'failed', %s, %s, %s) "
                 "RETURNING id", [user, Jsonb({"src": payload, "all": _all()}), payload, NOW + timedelta(seconds=i)]).fetchone()
@@ -194,12 +197,14 @@ VISITS: dict[str, tuple[str, ...]] = {
         ("locks", ("enter",)), ("statements", ("/", *"query~XCSI", "enter", "enter")), ("slow", ("enter",)),
         ("storage", ("enter",)), ("connections", ("enter",)), ("security", ("enter",)))},
     "redis-health rcmd": ("enter",),
+    "retention rcmd": ("enter",), "retention ordersync": ("enter",),
+    "timeline": ("/", *"hostile1@example.com kind=audit", "enter", "enter"),  # the hostile user's own audit row
 }
 # Views whose rows hold no text a client chooses (catalogue names, counts, application names, which the server
 # itself reduces to printable ASCII; reconcile, whose rows are amounts, ids and the console's words): nothing hostile can show
 # there, but nothing may be emitted either.
 NO_HOSTILE_TEXT = {f"{name} {system}" for system in ("rcmd", "ordersync")
-                   for name in ("storage", "connections", "security", "slow")} | {"redis-health rcmd", "reconcile ordersync"}
+                   for name in ("storage", "connections", "security", "slow", "retention")} | {"redis-health rcmd", "reconcile ordersync"}
 
 
 CONFIRMED = {"users rcmd": b"Deactivate 1 user", "sessions rcmd": b"Revoke 1 session", "redis rcmd": b"Delete Redis key",
@@ -217,6 +222,7 @@ SCREEN_CLASSES = {
     "CommandPrompt": "no data: destinations",
     "ActivityScreen": "activity and monitor", "BackendsScreen": "locks", "StatementsScreen": "statements",
     "StorageScreen": "storage", "RcmdSessionsScreen": "sessions rcmd",
+    "RetentionScreen": "retention", "ArchiveScreen": "no data: the console's counts (a failed batch's message escaped)",
     "OrderSyncUsersScreen": "users ordersync", "OrderSyncSessionsScreen": "sessions ordersync", "RedisHealthScreen": "redis-health rcmd",
     "StatementDetail": "enter on activity and on slow queries",
     "PermissionsScreen": "permissions rcmd", "PermissionDetail": "enter on permissions rcmd",

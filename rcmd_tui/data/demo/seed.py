@@ -16,6 +16,7 @@ from psycopg import sql
 from rcmd_tui.config import Profile
 from rcmd_tui.data.crypto import envelope, keystore
 from rcmd_tui.data.demo import ordersync_seed, rcmd_seed
+from rcmd_tui.data.demo.people import link_people
 from rcmd_tui.data.demo.scale import SCALES, Scale
 from rcmd_tui.data.infra import connections
 from rcmd_tui.errors import SeedError
@@ -114,8 +115,9 @@ def seed_profile(profile: Profile, scale_name: str = "small", *, reset: bool = F
         if profile.rcmd_redis_url is None:
             raise SeedError("the profile has RCMD PostgreSQL but no RCMD Redis", "set rcmd.redis_url: the two are seeded together")
         jobs.append((_seed_rcmd, (profile, scale, now, reset)))
+    keys = demo_keys(profile) if profile.ordersync is not None else {}
     if profile.ordersync is not None:
-        jobs.append((_seed_ordersync, (profile, demo_keys(profile), scale, now, reset)))
+        jobs.append((_seed_ordersync, (profile, keys, scale, now, reset)))
     if not jobs:
         raise SeedError("the profile names no PostgreSQL target", "configure rcmd and/or ordersync")
     results: list[SeedResult] = []
@@ -131,4 +133,8 @@ def seed_profile(profile: Profile, scale_name: str = "small", *, reset: bool = F
         if progress:
             progress(f"{result.system}: {result.rows:,} rows, {result.counts.get('redis_keys', 0):,} Redis keys "
                      f"in {result.seconds:.1f} s")
+    if profile.rcmd is not None and profile.ordersync is not None:
+        people = link_people(profile, keys)
+        if progress and people:
+            progress(f"{len(people)} people in both systems, e.g. :timeline {people[0].username}")
     return results

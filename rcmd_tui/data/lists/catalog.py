@@ -17,7 +17,7 @@ from typing import Protocol, TypeVar
 
 import rcmd_tui.data
 from rcmd_tui.config import Profile
-from rcmd_tui.data.lists.spec import ListSpec
+from rcmd_tui.data.lists.spec import BOTH, ListSpec
 from rcmd_tui.errors import RcmdError
 
 SYSTEM_ORDER = ("rcmd", "ordersync")  # a name without a system means the first that has it
@@ -47,6 +47,8 @@ def all_views() -> tuple[ListSpec, ...]:
 def configured(spec: ListSpec, profile: Profile) -> bool:
     if spec.reads_redis:
         return spec.system == "rcmd" and profile.rcmd_redis_url is not None
+    if spec.system == BOTH:
+        return profile.rcmd is not None or profile.ordersync is not None
     return (profile.rcmd if spec.system == "rcmd" else profile.ordersync) is not None
 
 
@@ -75,6 +77,7 @@ class Place:
     name: str
     system: str | None
     help: str
+    filter: str = ""  # what to open it filtered by (typed after the name: timeline kim@example.com)
 
     @property
     def command(self) -> str:
@@ -95,6 +98,16 @@ N = TypeVar("N", bound=Named)
 def resolve(text: str, options: Sequence[N], what: str = "screen") -> N:
     """``audit``, ``audit ordersync``, ``aud os``: a unique prefix is enough; the system defaults to the first
     one listed (RCMD)."""
+    return resolve_with_filter(text, options, what)[0]
+
+
+def _filter_like(word: str) -> bool:
+    return any(c in word for c in "=:~@<>")
+
+
+def resolve_with_filter(text: str, options: Sequence[N], what: str = "screen") -> tuple[N, str]:
+    """As :func:`resolve`, and what follows the name (and system) as the filter to open it with:
+    ``audit os user=kim``, ``timeline kim@example.com`` (a view of both systems takes any words)."""
     words = text.strip().lstrip(":").split()
     if not words:
         raise NavigationError("nothing to go to", f"type a {what} name, e.g. audit")
@@ -105,16 +118,19 @@ def resolve(text: str, options: Sequence[N], what: str = "screen") -> N:
         why = f"no {what} named {name!r}" if not matches else f"{name!r} could be {', '.join(matches)}"
         raise NavigationError(why, "choose one of: " + ", ".join(names))
     candidates = [d for d in options if d.name == matches[0]]
-    if rest:
-        system = SYSTEM_ALIASES.get(rest[0].lower())
+    systems = [d.system for d in candidates if d.system]
+    if rest and rest[0].lower() in SYSTEM_ALIASES and systems:
+        system = SYSTEM_ALIASES[rest[0].lower()]
         chosen = [d for d in candidates if d.system == system]
         if not chosen:
-            systems = [d.system for d in candidates if d.system]
-            if not systems:
-                raise NavigationError(f"{matches[0]} is not per system", f"type :{matches[0]} alone")
             raise NavigationError(f"{matches[0]} has no system {rest[0]!r} here", f"use one of: {', '.join(systems)}")
-        return chosen[0]
-    return candidates[0]
+        return chosen[0], " ".join(rest[1:])
+    if rest and not systems and rest[0].lower() in SYSTEM_ALIASES:
+        raise NavigationError(f"{matches[0]} is not per system", f"type :{matches[0]} alone")
+    if rest and systems and not _filter_like(rest[0]):
+        raise NavigationError(f"{matches[0]} has no system {rest[0]!r} here",
+                              f"use one of: {', '.join(systems)}; then a filter, e.g. :{matches[0]} {systems[0]} since:1h")
+    return candidates[0], " ".join(rest)
 
 
 def find_view(text: str, profile: Profile) -> ListSpec:

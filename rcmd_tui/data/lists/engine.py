@@ -8,7 +8,7 @@ from rcmd_tui.data.lists.keyset import KeysetSource
 from rcmd_tui.data.lists.redis_scan import RedisScanSource
 from rcmd_tui.data.lists.snapshot import SnapshotSource
 from rcmd_tui.data.lists.sources import PAGE_SIZE, RowSource
-from rcmd_tui.data.lists.spec import ListSpec, Ordering, RedisKeys, Snapshot, Table
+from rcmd_tui.data.lists.spec import ListSpec, Merged, Ordering, RedisKeys, Snapshot, Table
 
 
 def open_source(spec: ListSpec, services: Services, ordering: Ordering | None = None, flt: Filter = NO_FILTER,
@@ -20,4 +20,6 @@ def open_source(spec: ListSpec, services: Services, ordering: Ordering | None = 
         return SnapshotSource(services, spec, ordering, flt, page_size)
     if isinstance(spec.source, RedisKeys):
         return RedisScanSource(services, spec, ordering, flt, page_size)
+    if isinstance(spec.source, Merged):
+        return spec.source.open(services, spec, ordering, flt, page_size)
     raise TypeError(f"no row source for {spec.source!r}")

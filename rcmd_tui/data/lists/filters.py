@@ -4,7 +4,7 @@
     since:2h  until:2026-05-01  between:2026-05-01..2026-05-31  between:7d..2d
     status:failed            (a shorthand the list defines)
     anything else            free text (a table: the rows already loaded; a snapshot: all of it;
-                             Redis keys: the SCAN glob)
+                             Redis keys: the SCAN glob; a timeline: the person it follows)
 
 Each term compiles twice: to SQL with bound parameters (for a table) and to a predicate on records (for a
 snapshot or Redis keys, filtered in memory). Values go to the server as parameters; only our own column
@@ -480,6 +480,9 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
         params += values
     if spec.source.words == "glob" and len(words) > 1:
         raise FilterError(f"{' '.join(words)}: one glob pattern, not {len(words)} words", "e.g. bull:* or session:*")
+    if spec.source.words == "subject" and len(words) > 1:
+        raise FilterError(f"{' '.join(words)}: one person, not {len(words)} words",
+                          "type one e-mail address, RCMD username or user id")
     where: sql.Composable = sql.SQL(" AND ").join(clauses) if clauses else EVERYTHING
     return Filter(text.strip(), where, tuple(params), tuple(words), tuple(tests), tuple(lookups), tuple(spellings))
 

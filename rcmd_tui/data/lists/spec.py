@@ -20,6 +20,8 @@ from rcmd_tui.data.crypto.columns import EncryptedColumn, FieldKind
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
     from rcmd_tui.data.lists.enrich import Enricher
+    from rcmd_tui.data.lists.filters import Filter
+    from rcmd_tui.data.lists.sources import RowSource
 
 
 class Kind(StrEnum):
@@ -111,7 +113,10 @@ class Shorthand:
 
 # -- where rows come from ---------------------------------------------------------------------------
 
-Words = Literal["loaded", "all", "glob"]  # what the filter's free words do
+# What the filter's free words do: filter the loaded rows, filter all rows, be a Redis MATCH glob, or name whom
+# the list is about (a person's timeline: the source looks them up).
+Words = Literal["loaded", "all", "glob", "subject"]
+BOTH = "both"  # the system of a view that reads both systems (a person's timeline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +167,21 @@ class RedisKeys:
     any_column_sort: ClassVar[bool] = False
 
 
-Source = Table | Snapshot | RedisKeys
+# Opens the row source of a Merged view: given the services, the view, its ordering, filter and page size.
+Opener = Callable[["Services", "ListSpec", "Ordering", "Filter", int], "RowSource"]
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """Rows merged from several tables, possibly of both systems, by a source of the view's own (``open``): each
+    page is a keyset read of every table, merged in the ordering. The filter's free word names the subject."""
+
+    open: Opener = field(compare=False)
+    words: ClassVar[Words] = "subject"
+    any_column_sort: ClassVar[bool] = False
+
+
+Source = Table | Snapshot | RedisKeys | Merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +301,7 @@ class ListSpec:
 
     @property
     def command(self) -> str:
-        return f"{self.key} {self.system}"
+        return self.key if self.system == BOTH else f"{self.key} {self.system}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ ORDERSYNC_AUDIT = ListSpec(
         FilterField("resource", "resource_type", fold_case=True),
         FilterField("resource_id", "resource_id"),
         FilterField("trace", "trace_id"),
+        FilterField("id", "id", K.UUID),  # the primary key (id, created_at) serves it in every partition
         FilterField("success", "success", K.BOOL),
         FilterField("error", "error_message"),
         # The console's rows keep their payload as plain JSON (key id plain:console); no cast touches ciphertext.
