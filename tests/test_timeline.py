@@ -80,8 +80,8 @@ async def test_nobody_and_more_than_one_person_say_what_to_type(seeded: Profile)
     services = Services(seeded, read_only=True)
     await services.open()
     try:
-        for who, said in (("", "type / and a person"), ("nobody-here", "nobody in RCMD or OrderSync is 'nobody-here'"),
-                          (str(uuid.UUID(int=5)), "nobody in RCMD or OrderSync")):
+        for who, said in (("", "type / and a person"), ("nobody-here", "nobody is 'nobody-here'"),
+                          (str(uuid.UUID(int=5)), "nobody is")):
             source = open_source(TIMELINE, services, None, compile_filter(TIMELINE, who))
             assert (await source.first()).records == ()
             assert said in (await source.why_empty() or "")
@@ -101,7 +101,7 @@ async def test_timeline_from_the_prompt_opens_a_row_in_its_own_list(seeded: Prof
         await c.settle()
         assert c.screen.spec.key == "timeline"  # type: ignore[attr-defined]
         rows = c.table.window
-        assert rows and "RCMD minji · OrderSync 1 user (same e-mail)" in c.screen.source.note  # type: ignore[attr-defined]
+        assert rows and "RCMD minji · OS 1 user" in c.screen.source.note  # type: ignore[attr-defined]
         at = next(i for i, r in enumerate(rows) if r.get("kind") == "order")
         for _ in range(at):
             await c.press("down")
@@ -111,6 +111,17 @@ async def test_timeline_from_the_prompt_opens_a_row_in_its_own_list(seeded: Prof
         await c.settle()
         assert c.screen.spec.key == "orders"  # type: ignore[attr-defined]
         assert [str(r.get("id")) for r in c.table.window] == [str(rows[at].get("order_id"))]
+
+
+async def test_a_bad_filter_typed_at_the_prompt_is_said_and_the_list_opens(seeded: Profile) -> None:
+    async with open_console(seeded) as c:
+        await c.press("colon", *"timeline kim lee", "enter")
+        await c.settle()
+        assert c.screen.spec.key == "timeline"  # type: ignore[attr-defined]
+        assert any("one person, not 2 words" in str(n.message) for n in c.app._notifications)
+        await c.press("colon", *"audit bogus=1", "enter")
+        await c.settle()
+        assert c.screen.spec.key == "audit" and c.table.window  # type: ignore[attr-defined]
 
 
 async def test_the_timeline_is_a_report(seeded: Profile) -> None:

@@ -223,8 +223,9 @@ class DetailScreen(StandardScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reveal":
             return self.encrypted
-        if action == "lead":
-            return self._lead(str(parameters[0])) is not None
+        if action == "lead":  # offered only where this row has what the lead finds it by
+            lead = self._lead(str(parameters[0]))
+            return lead is not None and lead.filter_for(self.record) is not None
         return super().check_action(action, parameters)
 
     def action_copy(self) -> None:

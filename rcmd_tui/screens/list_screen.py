@@ -88,7 +88,11 @@ class ListScreen(StandardScreen):
         self.spec = spec
         self.ordering: Ordering = spec.ordering()
         text = spec.default_filter if filter_text is None else filter_text  # ours (a lead's), so it compiles
-        self.filter: Filter = compile_filter(spec, text) if text else NO_FILTER
+        self._opened_with: FilterError | None = None
+        try:
+            self.filter: Filter = compile_filter(spec, text) if text else NO_FILTER
+        except FilterError as exc:  # typed after the name at the : prompt: said on the screen, opened unfiltered
+            self.filter, self._opened_with = NO_FILTER, exc
         self.estimate: Estimate | None = None
         self.count_pending = False
         self.count_failed = False
@@ -145,6 +149,8 @@ class ListScreen(StandardScreen):
         super().on_mount()
         self.table.focus()
         self.reload()
+        if self._opened_with is not None:
+            self.notify(f"{self._opened_with}; opened unfiltered: / to filter", title="Filter", severity="error", timeout=8)
         if isinstance(self.spec.source, Snapshot):  # a catalogue view is live by default
             self.action_auto_refresh()
         feed = self.spec.feed
@@ -313,6 +319,9 @@ class ListScreen(StandardScreen):
             parts += [("row ", "dim"), "…", (" of ", "dim"), total]
         if self.filter.text:
             parts += [" │ ", ("filter ", "dim"), inert(self.filter.text, "bold")]
+        whom = self.spec.source.words == "subject"  # who the filter's word found: next to it, before it is cut
+        if whom and self.source.note:
+            parts += [" → ", (self.source.note, "dim")]
         if table.marked:
             parts += [" │ ", (f"{len(table.marked)} marked", "bold yellow")]
         if table.is_loading:
@@ -330,7 +339,7 @@ class ListScreen(StandardScreen):
         parts += [" │ ", ("sort ", "dim"), self.ordering.name]
         if estimate is not None and not estimate.exact:
             parts += [" │ ", ("≈ " + estimate.source + "; # counts", "dim")]
-        if self.source.note:
+        if self.source.note and not whom:
             parts += [" │ ", (self.source.note, "dim")]
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 

@@ -53,15 +53,15 @@ class Person:
         return not (self.rcmd_ids or self.ordersync_ids)
 
     def summary(self) -> str:
-        """What was matched, for the status line: ``RCMD kim · OrderSync 1 user (same e-mail)``."""
+        """What was matched, short (the status line's end, at 80 columns): ``RCMD kim · OS 1 user``."""
         parts = []
         if self.rcmd_ids:
             parts.append("RCMD " + ", ".join(self.usernames))
         if self.ordersync_ids:
             n = len(self.ordersync_ids)
-            parts.append(f"OrderSync {n} user{'s' if n > 1 else ''}" + (" (same e-mail)" if self.rcmd_ids else ""))
+            parts.append(f"OS {n} user{'s' if n > 1 else ''}")
         if not parts and self.email_hashes:
-            parts.append("no user; login attempts by e-mail hash")
+            parts.append("no user; logins by hash")
         parts += [f"{s} unreachable" for s in self.unreachable]
         return " · ".join(parts)
 

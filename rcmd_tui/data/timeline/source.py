@@ -201,10 +201,8 @@ class TimelineSource(SourceBase):
             return "type / and a person: an e-mail, an RCMD username or a user id"
         person = await self.person()
         if person is not None and person.nobody:
-            what = "an RCMD username or a user id" if "@" not in self.subject else "this e-mail address"
-            down = f" ({', '.join(person.unreachable)} could not be asked)" if person.unreachable else ""
-            return (f"nobody in RCMD or OrderSync is {self.subject!r}{down}: check {what}; an e-mail address is matched "
-                    "whole, in any case" + ("" if "@" in self.subject else "; or type the e-mail address"))
+            down = f" ({', '.join(person.unreachable)} down)" if person.unreachable else ""
+            return f"nobody is {self.subject!r}{down}: type a whole e-mail, username or id"
         return None
 
     async def batches(self, size: int) -> AsyncGenerator[Sequence[Record], None]:
