@@ -49,6 +49,7 @@ bench: $(DEV_STAMP) $(BENCH_VENV)/.installed
 	$(BIN)/python -m bench.monitor_bench --baseline-venv $(BENCH_VENV)
 	$(BIN)/python -m bench.jobs_bench
 	$(BIN)/python -m bench.orders_bench
+	$(BIN)/python -m bench.audit_bench
 	$(BIN)/python -m bench.seed_bench --scale large --paging
 
 clean:

@@ -64,7 +64,7 @@ def _timed_query(conn: psycopg.Connection[Any], query: sql.Composed, params: lis
     return _median_ms(samples)
 
 
-async def _until_shown(table: PagedTable, before: int, started: float, limit_s: float = 30) -> float:
+async def until_shown(table: PagedTable, before: int, started: float, limit_s: float = 30) -> float:
     """Wait for the rows to be painted; the time of the first paint after ``started``."""
     deadline = time.perf_counter() + limit_s
     while table.shown_count == before:
@@ -84,7 +84,7 @@ async def _measure(press: Callable[[], Awaitable[None]], table: PagedTable, prep
         before = table.shown_count
         started = time.perf_counter()
         await press()
-        samples.append(await _until_shown(table, before, started))
+        samples.append(await until_shown(table, before, started))
     if VERBOSE:
         print("  samples (ms):", " ".join(f"{s * 1000:.1f}" for s in samples))
     return _median_ms(samples)
@@ -114,7 +114,7 @@ async def _console(profile: Profile, user: str, moment: datetime, pages: int, to
         for _ in range(min(50, max(0, table_pages - REPEAT - 2))):  # deep into the list before timing next page
             before = table.shown_count
             await pilot.press("right_square_bracket")
-            await _until_shown(table, before, 0)
+            await until_shown(table, before, 0)
         results["next page"] = await _measure(lambda: pilot.press("right_square_bracket"), table)
 
         async def open_jump() -> None:
@@ -127,19 +127,19 @@ async def _console(profile: Profile, user: str, moment: datetime, pages: int, to
         async def open_filter() -> None:
             before = table.shown_count
             await pilot.press("ctrl+l")  # the unfiltered list first, so every run filters anew
-            await _until_shown(table, before, 0)
+            await until_shown(table, before, 0)
             await pilot.press("slash", "ctrl+u", *f"user={user}")
 
         results["filter on one user"] = await _measure(lambda: pilot.press("enter"), table, open_filter)
         before = table.shown_count
         await pilot.press("ctrl+l")
-        await _until_shown(table, before, 0)
+        await until_shown(table, before, 0)
         started = time.perf_counter()
         for _ in range(pages):
             before = table.shown_count
             # At the end of a small table, start again from the top: the bench ends on any data size.
             await pilot.press("right_square_bracket" if table.more_after else "g")
-            await _until_shown(table, before, 0)
+            await until_shown(table, before, 0)
         paging_s = time.perf_counter() - started
         return results, rss_mb(), paging_s
 
