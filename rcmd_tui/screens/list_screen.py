@@ -41,6 +41,7 @@ from rcmd_tui.screens.base import StandardScreen
 from rcmd_tui.screens.columns import ColumnChooser
 from rcmd_tui.screens.detail import DetailScreen
 from rcmd_tui.screens.export import ExportScreen
+from rcmd_tui.text import escape_controls
 from rcmd_tui.widgets.filter_bar import FilterBar
 from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.prompt_bar import PromptBar
@@ -150,7 +151,8 @@ class ListScreen(StandardScreen):
         self.table.focus()
         self.reload()
         if self._opened_with is not None:
-            self.notify(f"{self._opened_with}; opened unfiltered: / to filter", title="Filter", severity="error", timeout=8)
+            said = escape_controls(f"{self._opened_with}; opened unfiltered: / to filter", 2000)  # what was typed, pasted
+            self.notify(said, title="Filter", severity="error", timeout=8, markup=False)
         if isinstance(self.spec.source, Snapshot):  # a catalogue view is live by default
             self.action_auto_refresh()
         feed = self.spec.feed
@@ -321,7 +323,7 @@ class ListScreen(StandardScreen):
             parts += [" │ ", ("filter ", "dim"), inert(self.filter.text, "bold")]
         whom = self.spec.source.words == "subject"  # who the filter's word found: next to it, before it is cut
         if whom and self.source.note:
-            parts += [" → ", (self.source.note, "dim")]
+            parts += [" → ", inert(self.source.note, "dim")]  # holds names from the data (a username)
         if table.marked:
             parts += [" │ ", (f"{len(table.marked)} marked", "bold yellow")]
         if table.is_loading:
@@ -340,7 +342,7 @@ class ListScreen(StandardScreen):
         if estimate is not None and not estimate.exact:
             parts += [" │ ", ("≈ " + estimate.source + "; # counts", "dim")]
         if self.source.note and not whom:
-            parts += [" │ ", (self.source.note, "dim")]
+            parts += [" │ ", inert(self.source.note, "dim")]
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
     def update_status(self) -> None:

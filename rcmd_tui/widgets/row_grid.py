@@ -30,6 +30,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from rcmd_tui.text import escape_controls
+
 AUTO_MAX = 48  # an auto-sized column never grows past this; details show the rest
 PLACEHOLDER = Style(dim=True, italic=True)
 WIDE_MAX = 120  # with room to spare, a cut column grows up to this
@@ -159,6 +161,7 @@ class RowGrid(ScrollView, can_focus=True):
 
     @placeholder.setter
     def placeholder(self, text: str) -> None:
+        text = escape_controls(text, 1000)  # a reason may quote what a filter named (a lead's value comes from the data)
         if text != self._placeholder:
             self._placeholder = text
             if not self.rows:
