@@ -51,14 +51,14 @@ def bytes_text(value: bytes) -> str:
 
 
 def human_bytes(size: float) -> str:
-    """A size as people read it.
+    """A size as people read it: at most three digits, so a column of sizes lines up ('1008.0 kB' would not).
 
-    >>> human_bytes(512), human_bytes(1536), human_bytes(3 * 1024**3)
-    ('512 B', '1.5 kB', '3.0 GB')
+    >>> human_bytes(512), human_bytes(1536), human_bytes(1008 * 1024), human_bytes(3 * 1024**3), human_bytes(131072)
+    ('512 B', '1.5 kB', '1.0 MB', '3.0 GB', '128 kB')
     """
     value = float(size)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 999.5:
+            return f"{value:.0f} {unit}" if unit == "B" or value >= 99.5 else f"{value:.1f} {unit}"
         value /= 1024
-    return f"{value:.1f} TB"
+    return f"{value:.1f} TB" if value < 99.5 else f"{value:.0f} TB"

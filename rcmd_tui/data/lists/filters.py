@@ -173,11 +173,11 @@ def _value(f: FilterField, raw: str, op: str) -> Any:
         if not raw:
             raise FilterError(f"{what}: nothing to look for", f"type some text after {f.name}~")
         return "%" + raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    if op in (">", "<", ">=", "<=") and f.kind not in (Kind.INT, Kind.MONEY, Kind.TIME, Kind.DURATION, Kind.FLOAT):
+    if op in (">", "<", ">=", "<=") and f.kind not in (Kind.INT, Kind.MONEY, Kind.COUNT, Kind.TIME, Kind.DURATION, Kind.FLOAT):
         raise FilterError(f"{what}: {f.name} cannot be compared with {op}", f"use {f.name}={raw}")
-    if f.kind in (Kind.INT, Kind.MONEY):
+    if f.kind in (Kind.INT, Kind.MONEY, Kind.COUNT):
         try:  # an amount as it is shown (34,100) is taken as typed
-            number = int(raw.replace(",", "").replace("_", "") if f.kind is Kind.MONEY else raw)
+            number = int(raw.replace(",", "").replace("_", "") if f.kind in (Kind.MONEY, Kind.COUNT) else raw)
         except ValueError:
             raise FilterError(f"{what}: {raw!r} is not a whole number", f"type a number after {f.name}{op}") from None
         # Bound beyond bigint, psycopg sends a numeric, and the comparison no longer uses the bigint index.
@@ -376,9 +376,8 @@ def field_names(spec: ListSpec) -> dict[str, FilterField]:
 def _example(f: FilterField) -> str:
     if f.values:
         return f.values[0]
-    return {Kind.INT: "42", Kind.MONEY: "50000", Kind.BOOL: "true", Kind.TIME: "2h", Kind.INET: "10.0.0.0/8", Kind.DURATION: "30s",
-            Kind.FLOAT: "100",
-            Kind.UUID: "<id>"}.get(f.kind, "…")
+    return {Kind.INT: "42", Kind.MONEY: "50000", Kind.COUNT: "1000", Kind.BOOL: "true", Kind.TIME: "2h",
+            Kind.INET: "10.0.0.0/8", Kind.DURATION: "30s", Kind.FLOAT: "100", Kind.UUID: "<id>"}.get(f.kind, "…")
 
 
 def known(spec: ListSpec) -> str:

@@ -68,8 +68,10 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
 
     A size in bytes reads as people read it (exports keep the number):
 
-    >>> shown(Column("total_bytes", "Size", Kind.BYTES), 3 * 1024**2), shown(Column("n", "Rows", Kind.INT), 3 * 1024**2)
+    >>> shown(Column("total_bytes", "Size", Kind.BYTES), 3 * 1024**2), shown(Column("pid", "Pid", Kind.INT), 3 * 1024**2)
     ('3.0 MB', '3145728')
+    >>> shown(Column("est_rows", "Rows~", Kind.COUNT), 3 * 1024**2)
+    '3,145,728'
     """
     if value is None:
         return NULL
@@ -95,6 +97,8 @@ def shown(column: Column, value: Any, revealed: str | None = None) -> str:
         return human_bytes(value)
     if column.kind is Kind.MONEY and isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
+    if column.kind is Kind.COUNT and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return f"{round(value):,}"  # an estimate summed from reltuples arrives as a float
     if column.kind is Kind.PROGRESS and isinstance(value, int) and not isinstance(value, bool):
         return progress_bar(value, column.width or 10)
     if column.kind is Kind.FLOAT and isinstance(value, float | int | Decimal) and not isinstance(value, bool):

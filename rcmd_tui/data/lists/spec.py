@@ -38,6 +38,7 @@ class Kind(StrEnum):
     BYTES = "bytes"  # a size in bytes (an int), shown as 1.5 MB
     PROGRESS = "progress"  # a percentage 0-100 (an int), drawn as a bar as wide as the column
     MONEY = "money"  # an amount in the currency's smallest unit (an int), shown as 34,100
+    COUNT = "count"  # how many rows, calls or scans (an int), shown as 1,234,567; an id or a pid stays INT
 
 
 @dataclass(frozen=True, slots=True)

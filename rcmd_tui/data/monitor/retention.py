@@ -93,7 +93,7 @@ def retention_view(system: str) -> ListSpec:
             Column("kind", "Kind", K.ENUM, width=9),
             Column("name", "Name", width=18),
             Column("month", "Month", width=7),
-            Column("est_rows", "Rows~", K.INT, width=10),
+            Column("est_rows", "Rows~", K.COUNT, width=10),
             Column("total_bytes", "Size", K.BYTES, width=9),
             Column("edge", "Edge", K.ENUM, width=6),
             Column("archive", "Archive", K.ENUM, width=7),
@@ -112,7 +112,7 @@ def retention_view(system: str) -> ListSpec:
                         help="due: wholly older than the retention; partly: the cutoff falls inside it"),
             FilterField("edge", "edge", K.ENUM, values=EDGES),
             FilterField("size", "total_bytes", K.INT, help="bytes, e.g. size>100000000"),
-            FilterField("rows", "est_rows", K.INT, help="the planner's estimate, e.g. rows>1000"),
+            FilterField("rows", "est_rows", K.COUNT, help="the planner's estimate, e.g. rows>1000"),
         ),
         id_columns=("kind", "name"),
     )
