@@ -105,4 +105,3 @@ def destinations(profile: Profile) -> list[Destination]:
 
 def destination_for(place: Place, profile: Profile) -> Destination:
     return resolve(place.command, destinations(profile))
-

@@ -21,6 +21,7 @@ import redis.exceptions
 from rcmd_tui.config import ConsoleRole, Profile
 from rcmd_tui.data.actions.plan import ActionRefused, Plan, Privilege, TargetChanged
 from rcmd_tui.data.infra.connections import write_transaction
+from rcmd_tui.data.infra.failures import first_line
 from rcmd_tui.data.infra.services import Services
 
 
@@ -35,15 +36,21 @@ def action_is_allowed(profile: Profile, read_only: bool, roles: Sequence[Console
     return not read_only and profile.role in roles
 
 
-async def role_holds(pool: psycopg_pool.AsyncConnectionPool[Any], privileges: Sequence[Privilege]) -> bool:
-    """Whether the connected database role holds every privilege an action needs."""
+async def lacking(pool: psycopg_pool.AsyncConnectionPool[Any], privileges: Sequence[Privilege]) -> list[str]:
+    """Each right ("DELETE on audit_logs") the connected database role does not hold, once, in the order asked."""
+    missing: dict[str, None] = {}
     async with pool.connection() as conn:
         for p in privileges:
             q = p.query()
             row = await (await conn.execute(q.query, q.params)).fetchone()
             if not row or not row[0]:
-                return False
-    return True
+                missing[f"{p.privilege} on {p.table}"] = None
+    return list(missing)
+
+
+async def role_holds(pool: psycopg_pool.AsyncConnectionPool[Any], privileges: Sequence[Privilege]) -> bool:
+    """Whether the connected database role holds every privilege an action needs."""
+    return not await lacking(pool, privileges)
 
 
 async def action_is_offered(services: Services, system: str, roles: Sequence[ConsoleRole],
@@ -116,7 +123,7 @@ async def _postgres(services: Services, plan: Plan) -> int:
                     changed += max(cur.rowcount, 0)
             return changed
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise ActionRefused(f"{plan.title}: the database refused it ({_first(exc)})",
+        raise ActionRefused(f"{plan.title}: the database refused it ({first_line(exc)})",
                             f"the role needs rcmd_tui_admin on {plan.system} (docs/roles.md); nothing was changed") from None
     except psycopg.errors.LockNotAvailable:
         raise ActionRefused(f"{plan.title}: the rows are locked by another session",
@@ -124,7 +131,7 @@ async def _postgres(services: Services, plan: Plan) -> int:
     except psycopg.errors.QueryCanceled:
         raise ActionRefused(f"{plan.title}: it ran past statement_timeout", "nothing was changed; try again") from None
     except psycopg.Error as exc:
-        raise ActionRefused(f"{plan.title}: {_first(exc)}", "nothing was changed (the audit row neither)") from None
+        raise ActionRefused(f"{plan.title}: {first_line(exc)}", "nothing was changed (the audit row neither)") from None
 
 
 async def _with_redis(services: Services, client: redis.asyncio.Redis, plan: Plan) -> Result:
@@ -158,7 +165,7 @@ async def _with_redis(services: Services, client: redis.asyncio.Redis, plan: Pla
                                                            "; PostgreSQL was changed: repeating the action finishes it")) from None
         except redis.exceptions.RedisError as exc:
             await _audit_failure(services, plan)
-            raise ActionRefused(f"{plan.title}: Redis refused it ({_first(exc)})",
+            raise ActionRefused(f"{plan.title}: Redis refused it ({first_line(exc)})",
                                 "check the rcmd-redis row on the home screen") from None
 
 
@@ -170,9 +177,3 @@ async def _audit_failure(services: Services, plan: Plan) -> None:
             await conn.execute(plan.failed_audit.query, plan.failed_audit.params)
     except psycopg.Error:
         pass  # the intent is already in the log; the failure shows on screen
-
-
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-

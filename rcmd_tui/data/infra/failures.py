@@ -38,7 +38,9 @@ class Unexpected(RcmdError):
     title = "Unexpected error"
 
 
-def _first(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """An error's first line, secrets redacted: psycopg's messages go on with DETAIL and HINT lines a toast has no
+    room for."""
     text = redact(str(exc)).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
@@ -56,30 +58,30 @@ def describe(exc: BaseException, target: str, where: str = "") -> RcmdError:
         return QueryFailed(f"{at}: the query ran past statement_timeout",
                            "narrow the filter (since:, user=) or raise timeouts.statement_ms")
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-        return NotPermitted(f"{at}: the database role may not do this ({_first(exc)})",
+        return NotPermitted(f"{at}: the database role may not do this ({first_line(exc)})",
                             "grant the login the console role it needs (docs/roles.md)")
     if isinstance(exc, psycopg_pool.PoolTimeout | psycopg.OperationalError):
-        return Unreachable(f"{at}: cannot reach the server ({_first(exc)})",
+        return Unreachable(f"{at}: cannot reach the server ({first_line(exc)})",
                            "check the home screen; press r to retry once it is up")
     if isinstance(exc, psycopg.Error):
-        return QueryFailed(f"{at}: {_first(exc)}", "press r to retry; if it persists, report it")
+        return QueryFailed(f"{at}: {first_line(exc)}", "press r to retry; if it persists, report it")
     # Redis: permission before the generic reply error (NoPermissionError is a ResponseError).
     if isinstance(exc, redis.exceptions.NoPermissionError):
-        return NotPermitted(f"{at}: the Redis user may not run this ({_first(exc)})",
+        return NotPermitted(f"{at}: the Redis user may not run this ({first_line(exc)})",
                             "grant the ACL user the command (ACL SETUSER … +@read +scan +type +pttl)")
     if isinstance(exc, redis.exceptions.TimeoutError):
         return Unreachable(f"{at}: Redis did not answer in time", "check the network path, or raise timeouts.redis_ms")
     if isinstance(exc, redis.exceptions.ConnectionError):
-        return Unreachable(f"{at}: cannot reach Redis ({_first(exc)})", "check the home screen; press r to retry once it is up")
+        return Unreachable(f"{at}: cannot reach Redis ({first_line(exc)})", "check the home screen; press r to retry once it is up")
     if isinstance(exc, redis.exceptions.ResponseError):
-        return QueryFailed(f"{at}: Redis refused the command ({_first(exc)})",
+        return QueryFailed(f"{at}: Redis refused the command ({first_line(exc)})",
                            "the command may be renamed or disabled on this server")
     if isinstance(exc, redis.exceptions.RedisError):
-        return QueryFailed(f"{at}: {_first(exc)}", "press r to retry")
+        return QueryFailed(f"{at}: {first_line(exc)}", "press r to retry")
     if isinstance(exc, keyring.errors.KeyringLocked):
         return KeyringFailed("the keyring is locked", "unlock it, then press r on the home screen")
     if isinstance(exc, keyring.errors.KeyringError):
-        return KeyringFailed(f"the keyring failed: {_first(exc)}", "check the keyring row on the home screen")
+        return KeyringFailed(f"the keyring failed: {first_line(exc)}", "check the keyring row on the home screen")
     if isinstance(exc, OSError):
-        return Unreachable(f"{at}: {exc.strerror or _first(exc)}", "check the home screen; press r to retry")
-    return Unexpected(f"{at}: {type(exc).__name__}: {_first(exc)}", "this is a bug; please report it with what you did")
+        return Unreachable(f"{at}: {exc.strerror or first_line(exc)}", "check the home screen; press r to retry")
+    return Unexpected(f"{at}: {type(exc).__name__}: {first_line(exc)}", "this is a bug; please report it with what you did")

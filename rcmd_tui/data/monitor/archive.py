@@ -33,8 +33,9 @@ from psycopg import sql
 
 from rcmd_tui.config import ConsoleRole, Profile
 from rcmd_tui.data.actions.plan import ActionRefused, Plan, Privilege, Statement, TargetChanged
-from rcmd_tui.data.actions.run import action_is_allowed
+from rcmd_tui.data.actions.run import action_is_allowed, lacking
 from rcmd_tui.data.infra.connections import write_transaction
+from rcmd_tui.data.infra.failures import first_line
 from rcmd_tui.data.monitor.console_audit import system_audit
 from rcmd_tui.data.monitor.retention import ARCHIVE_TABLES, RETENTION_MONTHS
 from rcmd_tui.data.monitor.storage import AUDIT_TABLE, schema_of
@@ -233,26 +234,14 @@ async def prepare_archive(services: Services, system: str, batch_size: int = BAT
                             f"rcmd-tui db migrate --system {system} creates it (migration 0004)")
     run = uuid.uuid4().hex[:12]
     plan = batch_plan(system, profile, cutoff, batch_size, run)
-    lacking = await _lacking(pool, plan.privileges)
-    if lacking:
-        raise ActionRefused(f"Archive: the database role lacks {', '.join(lacking)}",
+    missing = await lacking(pool, plan.privileges)
+    if missing:
+        raise ActionRefused(f"Archive: the database role lacks {', '.join(missing)}",
                             "it needs DELETE and SELECT on audit_logs, INSERT and SELECT on audit_logs_archive, and INSERT on "
                             "audit_logs for the audit rows (docs/roles.md); nothing was moved")
     estimate = await _explain_rows(pool, sql.Identifier(schema_of(profile, system), AUDIT_TABLE), cutoff)
     return ArchiveJob(system, cutoff, batch_size, run, estimate, int(reltuples) if reltuples >= 0 else None,
                       int(archive_bytes), plan)
-
-
-async def _lacking(pool: psycopg_pool.AsyncConnectionPool[Any], privileges: tuple[Privilege, ...]) -> list[str]:
-    """Each right (a privilege on a table) the connected role does not hold, once, in the order asked."""
-    lacking: dict[str, None] = {}
-    async with pool.connection() as conn:
-        for p in privileges:
-            q = p.query()
-            row = await (await conn.execute(q.query, q.params)).fetchone()
-            if not row or not row[0]:
-                lacking[f"{p.privilege} on {p.table}"] = None
-    return list(lacking)
 
 
 async def _explain_rows(pool: psycopg_pool.AsyncConnectionPool[Any], live: sql.Identifier, cutoff: datetime) -> int:
@@ -295,7 +284,7 @@ async def move_batch(services: Services, job: ArchiveJob, number: int) -> Batch:
                 await conn.execute(audit.query, audit.params)
             return batch
     except psycopg.errors.InsufficientPrivilege as exc:
-        raise ActionRefused(f"Archive, batch {number}: the database refused it ({_first(exc)})",
+        raise ActionRefused(f"Archive, batch {number}: the database refused it ({first_line(exc)})",
                             "the role needs rcmd_tui_admin plus DELETE on audit_logs and INSERT on audit_logs_archive "
                             "(docs/roles.md); this batch moved nothing") from None
     except psycopg.errors.LockNotAvailable:
@@ -309,7 +298,7 @@ async def move_batch(services: Services, job: ArchiveJob, number: int) -> Batch:
         raise ActionRefused(f"Archive, batch {number}: the archive already holds one of its rows (same id and created_at)",
                             "the batch rolled back whole; compare the two tables before archiving again") from None
     except psycopg.Error as exc:
-        raise ActionRefused(f"Archive, batch {number}: {_first(exc)}", "the batch rolled back whole") from None
+        raise ActionRefused(f"Archive, batch {number}: {first_line(exc)}", "the batch rolled back whole") from None
 
 
 async def archive(services: Services, job: ArchiveJob, progress: Callable[[Batch, int], None],
@@ -349,7 +338,3 @@ async def remaining(services: Services, job: ArchiveJob) -> int | None:
         return None
     return int(row[0]) if row else None
 
-
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -18,6 +18,7 @@ import sqlparse
 from psycopg import sql
 
 from rcmd_tui.data.infra.connections import write_transaction
+from rcmd_tui.data.infra.failures import first_line
 from rcmd_tui.data.monitor.console_audit import system_audit
 from rcmd_tui.data.monitor.statements import StatementsUnavailable, read_statements
 from rcmd_tui.errors import RcmdError
@@ -108,12 +109,12 @@ async def explain(services: Services, system: str, query: str, values: dict[int,
             else:
                 rows = await (await conn.execute(head + body, params, prepare=True)).fetchall()
         except psycopg.errors.SyntaxError as exc:
-            raise ExplainError(f"the statement does not parse: {_first(exc)}",
+            raise ExplainError(f"the statement does not parse: {first_line(exc)}",
                                "pg_stat_activity cuts statements at track_activity_query_size: copy it whole from its source") from None
         except (psycopg.errors.DataError, psycopg.errors.UndefinedParameter, psycopg.errors.IndeterminateDatatype) as exc:
-            raise ExplainError(f"the values do not fit the statement: {_first(exc)}", "press e and give other values") from None
+            raise ExplainError(f"the values do not fit the statement: {first_line(exc)}", "press e and give other values") from None
         except psycopg.errors.InsufficientPrivilege as exc:
-            raise ExplainError(f"not allowed: {_first(exc)}", "the role needs the privileges the statement does") from None
+            raise ExplainError(f"not allowed: {first_line(exc)}", "the role needs the privileges the statement does") from None
         except psycopg.errors.QueryCanceled:
             raise ExplainError(f"it ran past statement_timeout ({services.profile.timeouts.statement_ms} ms)",
                                "the statement itself is that slow: a plain EXPLAIN (e) shows its plan without running it") from None
@@ -174,10 +175,5 @@ async def _audit_analyze(services: Services, system: str, text: str, values: dic
         async with write_transaction(services.primary(system), services.profile.timeouts.lock_ms) as conn:
             await conn.execute(audit.query, audit.params)
     except psycopg.Error as exc:
-        raise ExplainError(f"EXPLAIN ANALYZE was not audited, so it did not run: {_first(exc)}",
+        raise ExplainError(f"EXPLAIN ANALYZE was not audited, so it did not run: {first_line(exc)}",
                            f"the role needs to write {system}'s audit log (docs/roles.md)") from None
-
-
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

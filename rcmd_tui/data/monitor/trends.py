@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import redis.exceptions
 
+from rcmd_tui.data.infra.failures import first_line
+
 if TYPE_CHECKING:
     from rcmd_tui.data.infra.services import Services
 
@@ -80,7 +82,7 @@ class Trends:
         self._last = (now, xacts, hits, reads)
 
     def pg_failed(self, exc: BaseException) -> None:
-        self.pg_error = _first(exc)
+        self.pg_error = first_line(exc)
 
     def start_redis_sample(self, services: Services) -> asyncio.Task[None] | None:
         """An INFO on its way (None without Redis); one at a time, a slow Redis does not pile them up."""
@@ -97,16 +99,11 @@ class Trends:
         try:
             info: dict[str, Any] = await services.redis.info("stats", "memory")
         except (redis.exceptions.RedisError, OSError) as exc:
-            self.redis_error = _first(exc)
+            self.redis_error = first_line(exc)
             return
         self.redis_error = None
         self.ops.values.append(float(info.get("instantaneous_ops_per_sec", 0)))
         self.memory.values.append(float(info.get("used_memory", 0)))
-
-
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 _KEPT: weakref.WeakKeyDictionary[Services, dict[str, Trends]] = weakref.WeakKeyDictionary()

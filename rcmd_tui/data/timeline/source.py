@@ -9,7 +9,7 @@ before it ``at <= t``; after it ``at < t``. Each is a range of the stream's inde
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,8 +61,11 @@ def stream_query(stream: Stream, person: Person, flt: Filter, cursor: Cursor | N
     return query, [list(person.ids(stream.key)), *flt.params, *bound_params]
 
 
+_RANK, _ROW_ID = FIELDS.index("rank"), FIELDS.index("row_id")
+
+
 def sort_key(row: Sequence[Any]) -> tuple[Any, ...]:
-    return (row[0], row[FIELDS.index("rank")], row[FIELDS.index("row_id")])
+    return (row[0], row[_RANK], row[_ROW_ID])
 
 
 class TimelineSource(SourceBase):
@@ -106,30 +109,36 @@ class TimelineSource(SourceBase):
         profile = self.services.profile
         return (profile.rcmd if system == "rcmd" else profile.ordersync) is not None
 
-    async def _read(self, person: Person, cursor: Cursor | None, descending: bool, inclusive: bool,
-                    limit: int | None) -> list[tuple[Any, ...]]:
+    async def _each_system(self, person: Person, build: Callable[[list[Stream]], tuple[sql.Composable, list[Any]]]
+                           ) -> list[list[tuple[Any, ...]] | None]:
+        """One statement per system, ``build`` from its streams, the systems side by side: each one's rows, or None
+        where it failed while another answered (its rows are missing; the status line says why)."""
         by_system: dict[str, list[Stream]] = {}
         for stream in self._streams(person):
             by_system.setdefault(stream.system, []).append(stream)
 
-        async def one(system: str, streams: list[Stream]) -> list[tuple[Any, ...]]:
-            parts = [stream_query(s, person, self.filter, cursor, descending, inclusive, limit) for s in streams]
-            query = sql.SQL(" UNION ALL ").join(q for q, _ in parts)
-            params = [p for _, ps in parts for p in ps]
+        async def one(system: str, streams: list[Stream]) -> list[tuple[Any, ...]] | None:
+            query, params = build(streams)
             try:
                 async with self.services.reader(system).connection() as conn:
                     rows: list[tuple[Any, ...]] = await (await conn.execute(query, params)).fetchall()
             except Exception as exc:
                 if len(by_system) == 1:
                     raise
-                # The other system's rows still show; the status line says which are missing.
                 self._failed[system] = describe(exc, system, self.services.where(system)).message
-                return []
+                return None
             self._failed.pop(system, None)
             return rows
 
-        found = await asyncio.gather(*(one(s, ss) for s, ss in by_system.items()))
-        rows = [r for part in found for r in part]
+        return list(await asyncio.gather(*(one(s, ss) for s, ss in by_system.items())))
+
+    async def _read(self, person: Person, cursor: Cursor | None, descending: bool, inclusive: bool,
+                    limit: int | None) -> list[tuple[Any, ...]]:
+        def union(streams: list[Stream]) -> tuple[sql.Composable, list[Any]]:
+            parts = [stream_query(s, person, self.filter, cursor, descending, inclusive, limit) for s in streams]
+            return sql.SQL(" UNION ALL ").join(q for q, _ in parts), [p for _, ps in parts for p in ps]
+
+        rows = [r for part in await self._each_system(person, union) for r in part or ()]
         rows.sort(key=sort_key, reverse=descending)
         return rows[:limit] if limit is not None else rows
 
@@ -171,20 +180,22 @@ class TimelineSource(SourceBase):
         return Page(page.records, page.more_after, more_before=True)
 
     async def _count(self, cursor: Cursor | None, before: bool) -> tuple[int, bool]:
+        """Rows (before ``cursor``, or all), each stream counted up to COUNT_CAP: one row of counts per system."""
         person = await self.person()
         if person is None:
             return 0, True
-        total, exact = 0, True
-        for stream in self._streams(person):
-            query, params = stream_query(stream, person, self.filter, cursor, not before if cursor else True,
-                                         False, COUNT_CAP + 1)
-            counted = sql.SQL("SELECT count(*) FROM {} AS rows").format(query)
-            async with self.services.reader(stream.system).connection() as conn:
-                row = await (await conn.execute(counted, params)).fetchone()
-            n = int(row[0]) if row else 0
-            total += min(n, COUNT_CAP)
-            exact = exact and n <= COUNT_CAP
-        return total, exact
+        descending = not before if cursor else True
+
+        def counts(streams: list[Stream]) -> tuple[sql.Composable, list[Any]]:
+            parts = [stream_query(s, person, self.filter, cursor, descending, False, COUNT_CAP + 1) for s in streams]
+            query = sql.SQL("SELECT {}").format(sql.SQL(", ").join(
+                sql.SQL("(SELECT count(*) FROM {} AS rows)").format(q) for q, _ in parts))
+            return query, [p for _, ps in parts for p in ps]
+
+        found = await self._each_system(person, counts)
+        numbers = [int(n) for rows in found for row in rows or () for n in row]
+        total = sum(min(n, COUNT_CAP) for n in numbers)
+        return total, None not in found and all(n <= COUNT_CAP for n in numbers)
 
     async def estimate(self) -> Estimate:
         rows, exact = await self._count(None, False)
