@@ -102,15 +102,16 @@ async def test_timeline_from_the_prompt_opens_a_row_in_its_own_list(seeded: Prof
         assert c.screen.spec.key == "timeline"  # type: ignore[attr-defined]
         rows = c.table.window
         assert rows and "RCMD minji · OS 1 user" in c.screen.source.note  # type: ignore[attr-defined]
-        at = next(i for i, r in enumerate(rows) if r.get("kind") == "order")
-        for _ in range(at):
-            await c.press("down")
-        await c.press("enter")
-        await c.settle()
-        await c.press("o")  # the order's own list, filtered to it
-        await c.settle()
-        assert c.screen.spec.key == "orders"  # type: ignore[attr-defined]
-        assert [str(r.get("id")) for r in c.table.window] == [str(rows[at].get("order_id"))]
+        for kind, key, view, lead in (("order", "o", "orders", "order_id"), ("login", "l", "logins", "login_id")):
+            at = next(i for i, r in enumerate(rows) if r.get("kind") == kind)
+            await c.press("home", *["down"] * at, "enter")
+            await c.settle()
+            await c.press(key)  # the row's own list, filtered to it
+            await c.settle()
+            assert c.screen.spec.key == view  # type: ignore[attr-defined]
+            assert [str(r.get("id")) for r in c.table.window] == [str(rows[at].get(lead))]
+            await c.press("escape", "escape")
+            await c.settle()
 
 
 async def test_a_bad_filter_typed_at_the_prompt_is_said_and_the_list_opens(seeded: Profile) -> None:

@@ -138,6 +138,7 @@ ORDERSYNC_LOGINS = ListSpec(
         FilterField("hash", "email_hash", help="an e-mail hash as stored"),
         FilterField("success", "success", K.BOOL),
         FilterField("reason", "failure_reason", fold_case=True, help="INVALID_PASSWORD, ACCOUNT_LOCKED …"),
+        FilterField("id", "id", K.UUID, help="one attempt (a timeline row leads here)"),
     ),
     shorthands=(Shorthand("status", "success", {"failed": ("false",), "ok": ("true",)}),),
     time_column="created_at",

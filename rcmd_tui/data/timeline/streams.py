@@ -22,7 +22,7 @@ SYSTEMS = ("rcmd", "os")  # as the Sys column shows them (four characters wide)
 Key = Literal["rcmd_ids", "ordersync_ids", "email_hashes"]
 
 # A row's id, in the field its detail leads by (to its own view: the job, the order …); NULL in the others.
-LEADS = ("rcmd_audit_id", "rcmd_session_id", "job_id", "os_audit_id", "os_session_id", "order_id")
+LEADS = ("rcmd_audit_id", "rcmd_session_id", "job_id", "os_audit_id", "os_session_id", "login_id", "order_id")
 # The timeline's fields, in this order in every stream (each stream's SELECT names them all, NULL where it
 # has nothing for one).
 FIELDS = ("at", "system", "kind", "what", "result", "ref", "rank", "row_id", "user_id", *LEADS)
@@ -76,7 +76,7 @@ STREAMS = (
     # Login attempts carry the hash of the address typed, not a user: attempts at an address nobody has show too.
     Stream(6, "ordersync", "login", "email_hashes", "uuid", "login_attempts", "email_hash",
            what="CASE WHEN success THEN 'login' ELSE 'login failed' END",
-           result="CASE WHEN success THEN 'success' ELSE coalesce(failure_reason, 'failure') END"),
+           result="CASE WHEN success THEN 'success' ELSE coalesce(failure_reason, 'failure') END", lead="login_id"),
     Stream(7, "ordersync", "order", "ordersync_ids", "uuid", "orders", "customer_id",
            what="'order ' || to_char(total_amount, 'FM999,999,999,990')", result="status", ref="left(id::text, 8)",
            lead="order_id", user="customer_id"),

@@ -39,6 +39,7 @@ TIMELINE = ListSpec(
         Lead("sessions", "sessions", "id={os_session_id}", system="ordersync"),
         Lead("audit", "audit", "id={rcmd_audit_id}", system="rcmd"),
         Lead("audit", "audit", "id={os_audit_id}", system="ordersync"),
+        Lead("logins", "logins", "id={login_id}", system="ordersync"),
     ),
 )
 
