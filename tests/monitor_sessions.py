@@ -52,7 +52,8 @@ def lock_pair(profile: Profile, prefix: str = "mon") -> Iterator[LockPair]:
 
     thread = threading.Thread(target=wait, daemon=True)
     thread.start()
-    with _connect(profile, f"{prefix}-watch") as watch:
+    # Not named after the prefix: a closed session's backend lingers a moment, and a filter on the prefix would see it.
+    with _connect(profile, "monitor-sessions-watch") as watch:
         for _ in range(200):
             row = watch.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (waiter_pid,)).fetchone()
             if row and row[0] == "Lock":
@@ -65,6 +66,16 @@ def lock_pair(profile: Profile, prefix: str = "mon") -> Iterator[LockPair]:
             blocker.close()
         thread.join(timeout=10)
         waiter.close()
+        _until_gone(profile, (blocker_pid, waiter_pid))
+
+
+def _until_gone(profile: Profile, pids: tuple[int, ...]) -> None:
+    """A closed session's backend exits a moment later; the next test filtering on the same prefix must not see it."""
+    with _connect(profile, "monitor-sessions-watch") as watch:
+        for _ in range(200):
+            if not watch.execute("SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)", (list(pids),)).fetchone():
+                return
+            time.sleep(0.05)
 
 
 @contextlib.contextmanager
@@ -75,7 +86,9 @@ def idle_in_transaction(profile: Profile, app: str) -> Iterator[int]:
     try:
         yield conn.info.backend_pid
     finally:
+        pid = conn.info.backend_pid
         conn.close()
+        _until_gone(profile, (pid,))
 
 
 async def view_rows(services: Any, spec: Any) -> list[dict[str, Any]]:

@@ -215,6 +215,29 @@ def test_reports_run_headless_as_json(profile: Profile, view: str, tmp_path: Pat
         assert isinstance(mine["pid"], int) and isinstance(mine["xact_age"], float) and mine["state"] == "idle in transaction"
 
 
+def test_each_systems_activity_and_locks_list_its_own_database_only(profile: Profile, fresh_db: str, tmp_path: Path) -> None:
+    # Two databases on one server, as in the demo: OrderSync's list must not offer RCMD's sessions to cancel.
+    assert profile.ordersync is not None
+    split = replace(profile, ordersync=replace(profile.ordersync, dsn=fresh_db))
+    config = tmp_path / "config.toml"
+    config.write_text(profile_to_toml(split), encoding="utf-8")
+    with idle_in_transaction(profile, "mon-whose-rcmd") as on_rcmd, \
+            psycopg.connect(fresh_db, application_name="mon-whose-os", autocommit=True) as other:
+        other.execute("BEGIN")
+        other.execute("SELECT 1")
+        seen = {}
+        for view in ("activity", "locks"):  # locks: the oldest open transactions
+            for system in ("rcmd", "ordersync"):
+                done = run_cli(["report", view, system, "--format", "json", "--limit", "0", "--filter", ""],
+                               {"RCMD_TUI_CONFIG": str(config)})
+                assert done.returncode == 0, done.stderr
+                seen[view, system] = {int(str(r["pid" if view == "activity" else "who"]).strip("└ ")) for r in json.loads(done.stdout)}
+        on_os = other.info.backend_pid
+    for view in ("activity", "locks"):
+        assert on_rcmd in seen[view, "rcmd"] and on_os not in seen[view, "rcmd"], view
+        assert on_os in seen[view, "ordersync"] and on_rcmd not in seen[view, "ordersync"], view
+
+
 async def test_a_cancel_on_ordersync_is_a_console_action_in_its_own_log(services: Services, profile: Profile) -> None:
     with idle_in_transaction(profile, "mon-os") as pid:
         assert profile.ordersync is not None

@@ -1,6 +1,9 @@
 """Activity: ``pg_stat_activity``, one statement per refresh, the console's own sessions marked so they can be
 left out. The same statement brings the database's counters for the trends, and a Redis INFO goes beside it.
 
+Only the system's own database is listed (and the server's processes tied to no database): where both systems
+share a server, OrderSync's activity must not offer to cancel RCMD's statements.
+
 Idle sessions and the console's own are hidden by the view's default filter (``state!=idle own=no``), which
 the screen shows like any other filter: clearing it (ctrl+l) shows everything.
 """
@@ -33,7 +36,8 @@ SELECT a.pid, a.datname, a.usename, a.application_name, host(a.client_addr) AS c
 FROM pg_stat_activity a
 LEFT JOIN (SELECT xact_commit + xact_rollback AS xacts, blks_hit AS hits, blks_read AS reads
            FROM pg_stat_database WHERE datname = current_database()) d ON true
-WHERE a.backend_type = ANY(%s) OR a.backend_type IS NULL  -- NULL: another role's session, details withheld
+WHERE (a.datname = current_database() OR a.datname IS NULL)  -- NULL: a server process tied to no database
+  AND (a.backend_type = ANY(%s) OR a.backend_type IS NULL)  -- NULL: another role's session, details withheld
 ORDER BY a.pid
 LIMIT %s
 """

@@ -1,5 +1,7 @@
 """Locks: who blocks whom, as a tree (root blockers first, their waiters under them), then the oldest open
-transactions. One statement per refresh; the tree is built here.
+transactions. One statement per refresh; the tree is built here. Only the system's own database: a session
+elsewhere on the server can neither wait on its tables nor hold back their vacuum (PostgreSQL 14 and later
+count only the same database's transactions in a table's horizon).
 
 ``pg_blocking_pids`` is asked only for sessions waiting on a lock (it is not free, and nobody else can be
 blocked). A waiter held up by two sessions shows under each; sessions waiting on each other in a cycle (the
@@ -22,12 +24,13 @@ OLDEST = 10  # open transactions listed after the tree
 
 LOCKS_SQL = """
 WITH waiting AS (
-    SELECT pid, pg_blocking_pids(pid) AS blocked_by FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+    SELECT pid, pg_blocking_pids(pid) AS blocked_by FROM pg_stat_activity
+    WHERE wait_event_type = 'Lock' AND datname = current_database()
 ), involved AS (
     SELECT pid FROM waiting UNION SELECT unnest(blocked_by) FROM waiting
 ), oldest AS (
     SELECT pid FROM pg_stat_activity WHERE xact_start IS NOT NULL AND backend_type = 'client backend'
-      AND pid <> pg_backend_pid() ORDER BY xact_start LIMIT %s
+      AND datname = current_database() AND pid <> pg_backend_pid() ORDER BY xact_start LIMIT %s
 )
 SELECT a.pid, a.backend_start, a.datname, a.usename, a.application_name, a.state, a.query_id,
        CASE WHEN a.wait_event IS NOT NULL THEN a.wait_event_type || ':' || a.wait_event END AS wait,
