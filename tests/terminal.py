@@ -76,7 +76,8 @@ class Terminal:
         return str(self.screen.buffer[y][x].bg)
 
 
-KEYS = {"enter": "\r", "escape": "\x1b", "up": "\x1b[A", "down": "\x1b[B", "end": "\x1b[F", "ctrl+q": "\x11", "ctrl+u": "\x15"}
+KEYS = {"pagedown": "\x1b[6~", "pageup": "\x1b[5~",
+        "enter": "\r", "escape": "\x1b", "up": "\x1b[A", "down": "\x1b[B", "end": "\x1b[F", "ctrl+q": "\x11", "ctrl+u": "\x15"}
 
 
 @contextlib.contextmanager

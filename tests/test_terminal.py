@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from pathlib import Path
@@ -166,3 +167,34 @@ def test_a_typed_confirmation_shows_its_box_and_runs_when_sent_in_one_burst(prof
         assert "PgDn" in term.text()  # what will run does not fit, and it says so below the box
         term.send(b"ivate 3\r")  # the rest and Enter in one burst: Enter comes after the words
         term.wait_for("done")
+
+
+def _what_will_run(term: Terminal) -> list[str]:
+    """The confirmation's statements as shown: the lines between its PgUp notice and the box's bottom edge."""
+    lines = term.screen.display
+    top = next(y for y, line in enumerate(lines) if "PgUp" in line)
+    bottom = next(y for y in range(top, len(lines)) if lines[y].startswith("█▄"))
+    return [re.sub(r"[▁▂▃▄▅▆▇█]+ *$", "", line.strip("█ ")).rstrip() for line in lines[top + 1:bottom]]
+
+
+def test_paging_what_will_run_at_80x24_skips_no_line(profile: Profile, tmp_path: Path) -> None:
+    """The box's height cut the bottom of what will run, and PgDn paged by the height it would have had: lines
+    went by unseen. Each page must start within the one before, down to the statement's end."""
+    fill_rcmd(profile, rows=10)
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"users", "enter")
+        term.wait_for("carol")
+        term.press(" ", " ", " ", "D")
+        term.wait_for("Type deactivate 3")
+        pages = [_what_will_run(term)]
+        assert pages[0][0].startswith("SELECT count(*) = 3"), term.text()
+        while "The end of what will run" not in term.text():
+            term.press("pagedown")
+            pages.append(_what_will_run(term))
+            assert len(pages) < 10, term.text()
+        for before, page in itertools.pairwise(pages):
+            assert page[0] in before, (before, page)
+        assert pages[-1][-1].endswith("::uuid[])"), term.text()  # the UPDATE's last line
+        term.press("up")
+        assert _what_will_run(term)[1:] == pages[-1][:-1]  # one line back

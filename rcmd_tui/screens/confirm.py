@@ -17,8 +17,10 @@ from rcmd_tui.widgets.safe_text import inert
 from rcmd_tui.widgets.text_box import TextBox
 
 SHOWN_TARGETS = 10
-MORE_BELOW = "What will run, below, does not fit: PgDn shows more, PgUp goes back."
-AT_END = "The end of what will run: PgUp goes back."
+MORE_BELOW = "What will run does not fit: PgDn/↓ shows more, PgUp/↑ goes back."
+AT_END = "The end of what will run: PgUp/↑ goes back."
+MOST_LINES = 14  # of what will run at once, on a tall terminal
+BOX_SHARE = 0.95  # of the screen's height, as the CSS's max-height
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -31,6 +33,11 @@ class ConfirmScreen(ModalScreen[bool]):
                 tooltip="Scroll down what will run"),
         Binding("pageup", "scroll(-1)", "Back up", id="confirm.up", priority=True, show=False,
                 tooltip="Scroll up what will run"),
+        # The typed box has no use for up and down: they move what will run a line at a time.
+        Binding("down", "scroll_line(1)", "Line down", id="confirm.line_down", show=False,
+                tooltip="Scroll down what will run by a line"),
+        Binding("up", "scroll_line(-1)", "Line up", id="confirm.line_up", show=False,
+                tooltip="Scroll up what will run by a line"),
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
@@ -70,17 +77,42 @@ class ConfirmScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         if self.typed:
             self.query_one(Input).focus()
-        self.call_after_refresh(self._say_if_more)
+        self.call_after_refresh(self._fit)
 
-    def _say_if_more(self) -> None:
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """What will run gets the lines the box has left, no more: a scroll taller than what shows of it would
+        page past lines nobody saw (the box's max-height cut its bottom, and PgDn skipped what was cut)."""
+        box, scroll = self.query_one(Vertical), self.query_one(VerticalScroll)
+        more = self.query_one("#confirm-more", Static)
+        others = sum(w.outer_size.height for w in box.children if w is not scroll and w is not more and w.display)
+        room = int(self.size.height * BOX_SHARE) - box.styles.gutter.height - others
+        needed = scroll.virtual_size.height
+        does_not_fit = needed > min(MOST_LINES, room)
+        if does_not_fit:
+            room -= -(-len(MORE_BELOW) // max(1, box.content_region.width))  # the word that says so, when it shows
+        more.set_class(does_not_fit, "-shown")
+        scroll.styles.max_height = max(3, min(MOST_LINES, room))
+        self.call_after_refresh(self._say_where)
+
+    def _say_where(self) -> None:
         # At 80x24 a bulk change does not fit: the last statement must never hide without a word.
-        self.query_one("#confirm-more", Static).set_class(self.query_one(VerticalScroll).max_scroll_y > 0, "-shown")
+        scroll = self.query_one(VerticalScroll)
+        self.query_one("#confirm-more", Static).update(MORE_BELOW if scroll.scroll_y < scroll.max_scroll_y else AT_END)
 
     def action_scroll(self, step: int) -> None:
         scroll = self.query_one(VerticalScroll)
-        target = max(0, min(scroll.max_scroll_y, scroll.scroll_y + step * max(1, scroll.size.height - 1)))
-        scroll.scroll_to(y=target, animate=False)
-        self.query_one("#confirm-more", Static).update(MORE_BELOW if target < scroll.max_scroll_y else AT_END)
+        self._show_from(scroll.scroll_y + step * max(1, scroll.scrollable_content_region.height - 1))
+
+    def action_scroll_line(self, step: int) -> None:
+        self._show_from(self.query_one(VerticalScroll).scroll_y + step)
+
+    def _show_from(self, y: float) -> None:
+        scroll = self.query_one(VerticalScroll)
+        scroll.scroll_to(y=max(0, min(scroll.max_scroll_y, y)), animate=False, immediate=True)
+        self._say_where()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
