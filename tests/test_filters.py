@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from rcmd_tui.data.infra.services import Services
-from rcmd_tui.data.lists.filters import FilterError, JumpError, compile_filter, jump_moment
+from rcmd_tui.data.lists.filters import FilterError, JumpError, compile_filter, compile_what_holds, jump_moment
 from rcmd_tui.data.lists.keyset import KeysetSource
 from rcmd_tui.data.ordersync.views import ORDERSYNC_AUDIT
 from rcmd_tui.data.rcmd.views import RCMD_AUDIT, RCMD_USERS
@@ -67,3 +67,15 @@ def test_a_time_word_or_field_with_a_colon_and_nothing_after_names_what_is_missi
             compile_filter(RCMD_AUDIT, typed)
     with pytest.raises(FilterError, match=r"^since:2026-02-30: '2026-02-30' is not a time"):
         compile_filter(RCMD_AUDIT, "since:2026-02-30")  # the term named, as for every other field
+
+
+def test_what_holds_of_a_filter_typed_at_the_prompt_is_kept() -> None:
+    kept, error = compile_what_holds(RCMD_AUDIT, "user=bob colour=red status:failed")
+    assert kept.text == "user=bob status:failed" and error is not None and "colour" in str(error)
+    # Every part holds alone, only their sum fails: no part can be trusted to mean what was meant.
+    for text in ("action = LOGIN", "user= bob"):
+        kept, error = compile_what_holds(RCMD_AUDIT, text)
+        assert kept.text == "" and error is not None
+    kept, error = compile_what_holds(RCMD_AUDIT, 'action="LOGIN')  # a quote not closed
+    assert kept.text == "" and error is not None
+    assert compile_what_holds(RCMD_AUDIT, "status:failed")[1] is None

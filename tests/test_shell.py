@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from rcmd_tui.app import make_app
 from rcmd_tui.config import Profile
@@ -109,7 +110,9 @@ async def test_filters_good_and_bad(profile: Profile) -> None:
         assert rows and all(str(r.get("user_id")).endswith("1") and r.get("result") == "failure" for r in rows)
         assert "filter user=bob status:failed" in str(screen.query_one("#status").render())
         assert table_of(app).scroll_offset.x == 0  # the bar closing must not scroll the first columns away
-        await pilot.press("slash", "ctrl+u", *"colour=red", "enter")
+        await pilot.press("slash", "backspace", "backspace")  # the cursor at the end: Backspace takes a letter, not all
+        assert screen.query_one("#filter-input", Input).value == "user=bob status:fail"
+        await pilot.press("ctrl+u", *"colour=red", "enter")
         await pilot.pause()
         error = str(screen.query_one("#filter-message").render())
         assert "this list has no field 'colour'" in error and "action" in error

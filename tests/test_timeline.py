@@ -115,11 +115,19 @@ async def test_timeline_from_the_prompt_opens_a_row_in_its_own_list(seeded: Prof
 
 
 async def test_a_bad_filter_typed_at_the_prompt_is_said_and_the_list_opens(seeded: Profile) -> None:
+    plant_person(seeded)
     async with open_console(seeded) as c:
         await c.press("colon", *"timeline kim lee", "enter")
         await c.settle()
         assert c.screen.spec.key == "timeline"  # type: ignore[attr-defined]
         assert any("one person, not 2 words" in str(n.message) for n in c.app._notifications)
+        # A wrong part drops only itself: the person stays, and so does what else holds.
+        await c.press("colon", *f"timeline {RCMD_NAME} kind=bogus since:soon system=rcmd", "enter")
+        await c.settle()
+        assert c.screen.filter.text == f"{RCMD_NAME} system=rcmd"  # type: ignore[attr-defined]
+        assert c.table.window and all(r.get("system") == "rcmd" for r in c.table.window)
+        said = [str(n.message) for n in c.app._notifications]
+        assert any("kind=bogus" in m and f"opened with {RCMD_NAME} system=rcmd only" in m for m in said), said
         await c.press("colon", *"audit bogus=1", "enter")
         await c.settle()
         assert c.screen.spec.key == "audit" and c.table.window  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ from rcmd_tui.data.infra.failures import LockWait
 from rcmd_tui.data.infra.services import Services
 from rcmd_tui.data.lists.catalog import family_of
 from rcmd_tui.data.lists.engine import open_source
-from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, compile_filter, jump_moment
+from rcmd_tui.data.lists.filters import NO_FILTER, Filter, FilterError, compile_what_holds, jump_moment
 from rcmd_tui.data.lists.snapshot import SnapshotSource
 from rcmd_tui.data.lists.sources import Estimate, RowSource
 from rcmd_tui.data.lists.spec import Column, Feed, ListSpec, Ordering, Record, Snapshot, Table
@@ -89,11 +89,9 @@ class ListScreen(StandardScreen):
         self.spec = spec
         self.ordering: Ordering = spec.ordering()
         text = spec.default_filter if filter_text is None else filter_text  # ours (a lead's), so it compiles
-        self._opened_with: FilterError | None = None
-        try:
-            self.filter: Filter = compile_filter(spec, text) if text else NO_FILTER
-        except FilterError as exc:  # typed after the name at the : prompt: said on the screen, opened unfiltered
-            self.filter, self._opened_with = NO_FILTER, exc
+        # Typed after the name at the : prompt: a wrong part is said on the screen; the rest of it holds.
+        opened: tuple[Filter, FilterError | None] = compile_what_holds(spec, text) if text else (NO_FILTER, None)
+        self.filter, self._opened_with = opened
         self.estimate: Estimate | None = None
         self.count_pending = False
         self.count_failed = False
@@ -151,7 +149,8 @@ class ListScreen(StandardScreen):
         self.table.focus()
         self.reload()
         if self._opened_with is not None:
-            said = escape_controls(f"{self._opened_with}; opened unfiltered: / to filter", 2000)  # what was typed, pasted
+            kept = f"opened with {self.filter.text} only" if self.filter.text else "opened unfiltered"
+            said = escape_controls(f"{self._opened_with}; {kept}: / to filter", 2000)  # what was typed, pasted
             self.notify(said, title="Filter", severity="error", timeout=8, markup=False)
         if isinstance(self.spec.source, Snapshot):  # a catalogue view is live by default
             self.action_auto_refresh()

@@ -486,6 +486,38 @@ def compile_filter(spec: ListSpec, text: str, now: datetime | None = None) -> Fi
     return Filter(text.strip(), where, tuple(params), tuple(words), tuple(tests), tuple(lookups), tuple(spellings))
 
 
+def compile_what_holds(spec: ListSpec, text: str) -> tuple[Filter, FilterError | None]:
+    """``text`` typed after a view's name at the : prompt: the filter, or, when a part of it is wrong, the parts
+    that hold on their own and together (``:timeline ann kind=bogus`` still finds ann), with the error.
+
+    Parts are dropped only when each is wrong alone: where every part holds alone and only their sum fails (two
+    people), or an operator has spaces around it (``user= bob``), nothing is kept: no part can be trusted to mean
+    what was meant.
+    """
+    try:
+        return compile_filter(spec, text), None
+    except FilterError as exc:
+        error = exc
+    try:
+        tokens = shlex.split(text)
+        _no_spaced_operators(tokens, field_names(spec))
+    except (ValueError, FilterError):  # an open quote, a spaced operator: the parts are not what was meant
+        return NO_FILTER, error
+    kept = []
+    for token in tokens:
+        try:
+            compile_filter(spec, shlex.quote(token))
+        except FilterError:
+            continue
+        kept.append(token)
+    if not kept or len(kept) == len(tokens):
+        return NO_FILTER, error
+    try:
+        return compile_filter(spec, shlex.join(kept)), error
+    except FilterError:
+        return NO_FILTER, error
+
+
 def matches_words(words: tuple[str, ...], cells: list[str]) -> bool:
     """The free-text filter on loaded rows: every word appears in some cell, case-insensitively."""
     haystack = "\x00".join(cells).lower()
