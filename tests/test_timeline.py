@@ -174,3 +174,5 @@ def test_the_timeline_in_a_terminal_at_80x24(seeded: Profile, tmp_path: Path) ->
         assert "RCMD" in screen or "rcmd" in screen
         assert "login failed" in screen and "session opened" in screen and "LOGIN" in screen
         assert str(CUSTOMER) not in screen
+        status = next(line for line in term.screen.display if "row " in line and "of " in line)
+        assert f"RCMD {RCMD_NAME} · OS 1 user" in status, status  # whom it found, before the filter that may be cut

@@ -318,11 +318,11 @@ class ListScreen(StandardScreen):
             parts += [("row ", "dim"), f"{'' if exact else '≈'}{row:,}", (" of ", "dim"), total]
         else:
             parts += [("row ", "dim"), "…", (" of ", "dim"), total]
+        whom = self.spec.source.words == "subject"  # whom the filter's word found: before the filter, which may be cut
+        if whom and self.source.note:
+            parts += [" │ ", inert(self.source.note, "bold")]  # holds names from the data (a username)
         if self.filter.text:
             parts += [" │ ", ("filter ", "dim"), inert(self.filter.text, "bold")]
-        whom = self.spec.source.words == "subject"  # who the filter's word found: next to it, before it is cut
-        if whom and self.source.note:
-            parts += [" → ", inert(self.source.note, "dim")]  # holds names from the data (a username)
         if table.marked:
             parts += [" │ ", (f"{len(table.marked)} marked", "bold yellow")]
         if table.is_loading:

@@ -61,7 +61,7 @@ class Person:
             n = len(self.ordersync_ids)
             parts.append(f"OS {n} user{'s' if n > 1 else ''}")
         if not parts and self.email_hashes:
-            parts.append("no user; logins by hash")
+            parts.append("no user; login attempts only")
         parts += [f"{s} unreachable" for s in self.unreachable]
         return " · ".join(parts)
 
