@@ -176,3 +176,9 @@ def test_the_timeline_in_a_terminal_at_80x24(seeded: Profile, tmp_path: Path) ->
         assert str(CUSTOMER) not in screen
         status = next(line for line in term.screen.display if "row " in line and "of " in line)
         assert f"RCMD {RCMD_NAME} · OS 1 user" in status, status  # whom it found, before the filter that may be cut
+        term.press(":")
+        term.send(f"timeline {RCMD_NAME} kind=login\r".encode())
+        term.wait_for("filter minji kind=login")
+        term.press("enter")
+        term.wait_for("Kind: login")
+        assert "l  Login attempts" in term.line(23), term.text()  # where the row leads, in the key line at 80 columns

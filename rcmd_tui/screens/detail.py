@@ -101,12 +101,13 @@ LEAD_KEYS = (("s", "sessions", "Sessions"), ("p", "permissions", "Permissions"),
 
 class DetailScreen(StandardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Leads: each shown only where the view has it (ListSpec.leads), opening that list filtered to this row.
+        # First: at 80 columns the footer keeps the first few, and where a row leads matters more than copying.
+        *(Binding(key, f"lead('{name}')", label, id=f"detail.lead.{name}", tooltip=f"This row's {label.lower()}, as a list")
+          for key, name, label in LEAD_KEYS),
         Binding("v", "reveal", "Reveal", id="detail.reveal", tooltip="Show encrypted fields in full (asks why; audited)"),
         Binding("y", "copy", "Copy", id="detail.copy", tooltip="Copy the highlighted value (masked stays masked)"),
         Binding("E", "expand_all", "Expand all", id="detail.expand", tooltip="Unfold every JSON node"),
-        # Leads: each shown only where the view has it (ListSpec.leads), opening that list filtered to this row.
-        *(Binding(key, f"lead('{name}')", label, id=f"detail.lead.{name}", tooltip=f"This row's {label.lower()}, as a list")
-          for key, name, label in LEAD_KEYS),
     ]
 
     def __init__(self, services: Services, spec: ListSpec, record: Record, table: PagedTable | None = None) -> None:
