@@ -266,6 +266,10 @@ async def test_the_screen_offers_no_archive_read_only_nor_on_rcmd_and_says_why(p
         async with open_console(profile, screen, read_only=read_only) as c:
             assert isinstance(c.screen, RetentionScreen) and not c.screen.is_offered("archive")
             assert "archive" not in {b.action for b in shown_bindings(c.app.screen)}
+            status = str(c.screen.status_text())
+            if screen == "retention rcmd":  # why, before anyone presses a key that is not offered
+                assert "no archive: RCMD keeps its whole log" in status, status
+                assert "archive" not in {col.name for col in c.table.shown_columns()}  # a column of ∅ said nothing
             told.clear()
             c.screen.notify = lambda message, **_: told.append(message)  # type: ignore[method-assign]
             await c.press("A")

@@ -342,6 +342,8 @@ class ListScreen(StandardScreen):
             parts += [" │ ", ("≈ " + estimate.source + "; # counts", "dim")]
         if self.source.note and not whom:
             parts += [" │ ", inert(self.source.note, "dim")]
+        if self.spec.about:
+            parts += [" │ ", (self.spec.about, "dim")]
         return Text.assemble(*parts, no_wrap=True, overflow="ellipsis")
 
     def update_status(self) -> None:

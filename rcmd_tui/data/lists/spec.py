@@ -250,6 +250,7 @@ class ListSpec:
     tab: str = ""  # its short name in the family's tab line (default: key)
     leads: tuple[Lead, ...] = ()  # where a row's detail leads, one key each
     feed: Feed | None = None  # live changes to the rows on screen, from Redis pub/sub
+    about: str = ""  # a standing word at the status line's end: what a person would otherwise ask (why no archive)
 
     @property
     def reads_redis(self) -> bool:

@@ -15,7 +15,7 @@ that matter). Choices, and why:
   of a monthly range falls in its own month, where its first instant may read as the last day of the one before.
 - **Archive**: ``due`` when the whole range is older than the cutoff (now minus the retention), ``partly`` when
   the cutoff falls inside it. Only OrderSync's seed sets a retention; RCMD's keeps its audit log and has no
-  archive table, so there the column stays empty.
+  archive table, so there the column is hidden and the status line says why.
 - **Order**: by the start of the range, the missing months among the partitions; the default partition and the
   archive (no range) last. Open ends (MINVALUE, MAXVALUE) show as no time: Python has no infinite datetime.
 - **The archive table's oldest and newest rows** are not shown: its primary key leads with ``id``, so they
@@ -40,6 +40,7 @@ ARCHIVE_STATES = ("due", "partly")
 EDGES = ("oldest", "newest", "only")
 # The systems whose seed archives its audit log: the archive table and the months it keeps live rows.
 ARCHIVE_TABLES = {"ordersync": "audit_logs_archive"}  # archive_old_audit_logs(), ordersync-schema.md (O10)
+NO_ARCHIVE = "no archive: RCMD keeps its whole log"  # its seed has no archive table and no retention function
 RETENTION_MONTHS = {"ordersync": 6}  # "WHERE created_at < NOW() - INTERVAL '6 months'"
 
 RETENTION_SQL = r"""
@@ -96,7 +97,7 @@ def retention_view(system: str) -> ListSpec:
             Column("est_rows", "Rows~", K.COUNT, width=10),
             Column("total_bytes", "Size", K.BYTES, width=9),
             Column("edge", "Edge", K.ENUM, width=6),
-            Column("archive", "Archive", K.ENUM, width=7),
+            Column("archive", "Archive", K.ENUM, width=7, shown=system in ARCHIVE_TABLES),
             Column("starts", "From (UTC)", K.TIME, width=19, shown=False),
             Column("ends", "To (UTC)", K.TIME, width=19, shown=False),
             Column("cutoff", "Cutoff (UTC)", K.TIME, width=19, shown=False),
@@ -115,6 +116,7 @@ def retention_view(system: str) -> ListSpec:
             FilterField("rows", "est_rows", K.COUNT, help="the planner's estimate, e.g. rows>1000"),
         ),
         id_columns=("kind", "name"),
+        about="" if system in ARCHIVE_TABLES else NO_ARCHIVE,
     )
 
 
