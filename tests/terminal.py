@@ -76,7 +76,7 @@ class Terminal:
         return str(self.screen.buffer[y][x].bg)
 
 
-KEYS = {"pagedown": "\x1b[6~", "pageup": "\x1b[5~",
+KEYS = {"pagedown": "\x1b[6~", "pageup": "\x1b[5~", "right": "\x1b[C", "left": "\x1b[D",
         "enter": "\r", "escape": "\x1b", "up": "\x1b[A", "down": "\x1b[B", "end": "\x1b[F", "ctrl+q": "\x11", "ctrl+u": "\x15"}
 
 

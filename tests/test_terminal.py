@@ -198,3 +198,17 @@ def test_paging_what_will_run_at_80x24_skips_no_line(profile: Profile, tmp_path:
         assert pages[-1][-1].endswith("::uuid[])"), term.text()  # the UPDATE's last line
         term.press("up")
         assert _what_will_run(term)[1:] == pages[-1][:-1]  # one line back
+
+
+def test_columns_beyond_the_edge_are_marked_in_the_header_not_by_a_scrollbar(profile: Profile, tmp_path: Path) -> None:
+    """A horizontal scrollbar took a line of its own, where its thumb read as a stray glyph above the status line."""
+    fill_rcmd(profile, rows=40)
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"audit", "enter")
+        term.wait_for("Time (UTC)")
+        header = next(y for y, line in enumerate(term.screen.display) if "Time (UTC)" in line)
+        assert term.line(header).rstrip().endswith("›") and "‹" not in term.line(header)
+        assert term.line(21).strip(), term.text()  # the line above the status line is a row, not a scrollbar
+        term.press(*["right"] * 8)
+        assert term.line(header).startswith("‹"), term.text()

@@ -51,7 +51,9 @@ class FilterBar(Vertical):
         words = {"loaded": "other words: the loaded rows", "all": "other words: every row",
                  "glob": "a word is the key pattern (bull:*)",
                  "subject": "a word is the person: e-mail, username or id"}[self.spec.source.words]
-        yield TextBox(self.spec.default_filter, placeholder=f"/ field=value …  ({words})", id="filter-input", disabled=True)
+        # The filter in force is edited, not replaced: Backspace takes a letter of it, not all (ctrl+u clears it).
+        yield TextBox(self.spec.default_filter, placeholder=f"/ field=value …  ({words})", id="filter-input", disabled=True,
+                      select_on_focus=False)
         yield Static(self.help(), id="filter-message")
 
     def help(self) -> Text:

@@ -117,7 +117,7 @@ class RowGrid(ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"rowgrid--header", "rowgrid--cursor", "rowgrid--cursor-row", "rowgrid--odd"}
     DEFAULT_CSS = """
-    RowGrid { height: 1fr; background: $surface; }
+    RowGrid { height: 1fr; background: $surface; scrollbar-size-horizontal: 0; }
     RowGrid > .rowgrid--header { text-style: bold; background: $panel; color: $foreground; }
     RowGrid > .rowgrid--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     RowGrid > .rowgrid--cursor-row { background: $primary 30%; }
@@ -352,7 +352,7 @@ class RowGrid(ScrollView, can_focus=True):
             header_style = self.get_component_rich_style("rowgrid--header")
             if self._header is None:
                 self._header = self._line([c.label for c in self.grid_columns], False, -1)[0].apply_style(header_style)
-            return self._header.crop_extend(scroll_x, scroll_x + width, header_style)
+            return self._header_in_view(self._header, scroll_x, width, header_style)
         row = scroll_y + y - 1
         if not 0 <= row < len(self.rows):
             if y == 1 and not self.rows and self._placeholder:
@@ -370,6 +370,17 @@ class RowGrid(ScrollView, can_focus=True):
             line = line.crop_extend(scroll_x, scroll_x + width, base)
         self._lines[row] = (key, _signature(cells), line)
         return line
+
+    def _header_in_view(self, header: Strip, scroll_x: int, width: int, style: Style) -> Strip:
+        """The header's part in view, with ‹ and › at its ends where columns lie beyond them. A horizontal scrollbar
+        said the same in a line of its own, where its thumb read as a stray glyph above the status line."""
+        more_left, more_right = scroll_x > 0, scroll_x + width < self.virtual_size.width
+        if width < 3 or not (more_left or more_right):
+            return header.crop_extend(scroll_x, scroll_x + width, style)
+        start, end = scroll_x + more_left, scroll_x + width - more_right
+        return Strip.join([Strip([Segment("‹", style)]) if more_left else Strip([]),
+                           header.crop_extend(start, end, style),
+                           Strip([Segment("›", style)]) if more_right else Strip([])])
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -418,7 +429,7 @@ class RowGrid(ScrollView, can_focus=True):
     def _scroll_to_cursor(self) -> None:
         if self.size.width <= 0 or self.size.height <= 0:
             return  # not laid out yet (a bar above was just shown or hidden): nothing to keep in view
-        visible = max(1, self.size.height - 1 - (1 if self.show_horizontal_scrollbar else 0))
+        visible = max(1, self.size.height - 1 - self.scrollbar_size_horizontal)
         top = self.scroll_offset.y
         if self.cursor_row < top:
             self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
@@ -426,7 +437,7 @@ class RowGrid(ScrollView, can_focus=True):
             self.scroll_to(y=self.cursor_row - visible + 1, animate=False, immediate=True)
         if self.widths:
             start, end = self._cell_span(self.cursor_column)
-            left, width = self.scroll_offset.x, self.size.width - (1 if self.show_vertical_scrollbar else 0)
+            left, width = self.scroll_offset.x, self.size.width - self.scrollbar_size_vertical
             if start < left or end - start > width:
                 self.scroll_to(x=start, animate=False, immediate=True)
             elif end > left + width:

@@ -8,7 +8,7 @@ edit at once, in the order they came.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import events
 from textual.widgets import Input
@@ -17,14 +17,10 @@ from textual.widgets import Input
 class TextBox(Input):
     EDITS: ClassVar[dict[str, str]] = {"ctrl+u": "delete_left_all", "ctrl+w": "delete_left_word", "ctrl+k": "delete_right_all"}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # A shell's habit: the cursor at the end of what is there, so Backspace takes one letter of a filter being
-        # edited, not all of it (a selection on focus did); ctrl+u still clears the line.
-        kwargs.setdefault("select_on_focus", False)
-        super().__init__(*args, **kwargs)
-
     def on_focus(self, event: events.Focus) -> None:
-        if not event.from_app_focus:  # the terminal's window coming back keeps the cursor where it was
+        # A box that does not select what it holds (the filter bar: edited, not replaced) puts the cursor at its
+        # end, as a shell line does; the terminal's window coming back keeps the cursor where it was.
+        if not self.select_on_focus and not event.from_app_focus:
             self.cursor_position = len(self.value)
 
     async def on_key(self, event: events.Key) -> None:
