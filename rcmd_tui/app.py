@@ -71,8 +71,10 @@ class RcmdApp(App[int]):
         Binding("ctrl+s", "screenshot", "Screenshot", id="app.screenshot", show=False, tooltip="Save an SVG screenshot"),
     ]
 
-    def __init__(self, profile: Profile, *, read_only: bool = False, screenshot_dir: Path | None = None) -> None:
+    def __init__(self, profile: Profile, *, read_only: bool = False, screenshot_dir: Path | None = None,
+                 tips: str = "") -> None:
         super().__init__()
+        self.tips = tips  # the home screen's line of things to try (the demo's)
         self.services = Services(profile, read_only=read_only)
         self.screenshot_dir = screenshot_dir or Path(os.environ.get("RCMD_TUI_SCREENSHOT_DIR") or data_dir("screenshots"))
         self.sub_title = f"{profile.name} · {profile.role}" + (" · read-only" if self.services.read_only else "")
@@ -95,7 +97,7 @@ class RcmdApp(App[int]):
         pool_log.addHandler(logging.NullHandler())
         pool_log.propagate = False
         await self.services.open()
-        await self.push_screen(HomeScreen(self.services))
+        await self.push_screen(HomeScreen(self.services, self.tips))
         self.set_interval(STATUS_SECONDS, self._poll_status)
         # Everything made so far lives as long as the app: kept out of the collector's full passes, which
         # otherwise walk it all and stall a key press for tens of milliseconds now and then.
@@ -201,5 +203,5 @@ class RcmdApp(App[int]):
         yield SystemCommand("Keys", "The keys of this screen, with their ids for remapping", self.action_help)
 
 
-def make_app(profile: Profile, *, read_only: bool = False, screenshot_dir: Path | None = None) -> RcmdApp:
-    return RcmdApp(profile, read_only=read_only, screenshot_dir=screenshot_dir)
+def make_app(profile: Profile, *, read_only: bool = False, screenshot_dir: Path | None = None, tips: str = "") -> RcmdApp:
+    return RcmdApp(profile, read_only=read_only, screenshot_dir=screenshot_dir, tips=tips)

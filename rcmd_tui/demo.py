@@ -16,6 +16,7 @@ from psycopg import sql
 
 from rcmd_tui.config import KeyringSettings, PgTarget, Profile, profile_to_toml
 from rcmd_tui.data.crypto.keystore import DemoFileKeyring
+from rcmd_tui.data.demo.people import Person
 from rcmd_tui.data.demo.seed import seed_profile
 from rcmd_tui.data.infra import launcher, migrate
 
@@ -27,13 +28,22 @@ class Demo:
     servers: launcher.Servers
     profile: Profile
     config_path: Path
+    tips: str = ""  # what to try first: said on the home screen, where the lines printed before it are hidden
+
+
+def tips_for(people: list[Person], live: bool) -> str:
+    """The demo's first things to try, one line at 80 columns where it can."""
+    tips = [f":timeline {people[0].username} (one person, both systems)"] if people else []
+    tips.append(":locks (a lock wait every 15-30 s)" if live else ":audit os (decrypted, masked)")
+    return "try " + " · ".join(tips)
 
 
 def _raise_exit(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def prepare(scale: str = "small", *, progress: Callable[[str], None] = print, role: str = "admin") -> Demo:
+def prepare(scale: str = "small", *, progress: Callable[[str], None] = print, role: str = "admin",
+            live: bool = False) -> Demo:
     """Start, migrate, seed and write a profile; the caller must ``demo.servers.stop()``."""
     progress("starting throwaway PostgreSQL and Redis ...")
     servers = launcher.start()
@@ -58,11 +68,12 @@ def prepare(scale: str = "small", *, progress: Callable[[str], None] = print, ro
                                     backend=f"{DemoFileKeyring.__module__}.{DemoFileKeyring.__qualname__}",
                                     file=str(keyring_file)),
         )
-        seed_profile(profile, scale, progress=progress)
+        people: list[Person] = []
+        seed_profile(profile, scale, progress=progress, people_found=people)
         config_path = servers.root / "config.toml"
         config_path.touch(mode=0o600)
         config_path.write_text(profile_to_toml(profile))
-        return Demo(servers, profile, config_path)
+        return Demo(servers, profile, config_path, tips_for(people, live))
     except BaseException:
         servers.stop()
         raise
@@ -71,7 +82,7 @@ def prepare(scale: str = "small", *, progress: Callable[[str], None] = print, ro
 def run(scale: str = "small", *, serve: bool = False, live: bool = False, read_only: bool = False) -> int:
     signal.signal(signal.SIGTERM, _raise_exit)
     signal.signal(signal.SIGHUP, _raise_exit)
-    demo = prepare(scale)
+    demo = prepare(scale, live=live)
     simulator = None
     try:
         if live:
@@ -90,7 +101,7 @@ def run(scale: str = "small", *, serve: bool = False, live: bool = False, read_o
         from rcmd_tui.app import make_app  # noqa: PLC0415 - keep `demo --serve` free of textual
 
         os.environ.setdefault("RCMD_TUI_CONFIG", str(demo.config_path))
-        app = make_app(demo.profile, read_only=read_only)
+        app = make_app(demo.profile, read_only=read_only, tips=demo.tips)
         result = app.run()
         return app.return_code or int(result or 0)  # a crash ends run() with None too: return_code tells it
     finally:

@@ -83,23 +83,34 @@ KEYS = {"pagedown": "\x1b[6~", "pageup": "\x1b[5~", "right": "\x1b[C", "left": "
 @contextlib.contextmanager
 def console_in_terminal(profile: Profile, tmp_path: Path, columns: int = 80, lines: int = 24,
                         *args: str) -> Iterator[Terminal]:
+    config = tmp_path / "terminal-config.toml"
+    config.write_text(profile_to_toml(profile), encoding="utf-8")
+    with command_in_terminal(["--config", str(config), *args], columns, lines) as terminal:
+        yield terminal
+
+
+@contextlib.contextmanager
+def command_in_terminal(args: list[str], columns: int = 80, lines: int = 24) -> Iterator[Terminal]:
+    """``python -m rcmd_tui ARGS`` in a pseudo-terminal of that size; killed (its whole group) afterwards."""
     import fcntl
     import termios
 
-    config = tmp_path / "terminal-config.toml"
-    config.write_text(profile_to_toml(profile), encoding="utf-8")
     primary, secondary = pty.openpty()
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
     for inherited in ("NO_COLOR", "COLUMNS", "LINES"):  # the pty's own size must decide (xdist workers set these)
         env.pop(inherited, None)
-    proc = subprocess.Popen([sys.executable, "-m", "rcmd_tui", "--config", str(config), *args], stdin=secondary,
+    proc = subprocess.Popen([sys.executable, "-m", "rcmd_tui", *args], stdin=secondary,
                             stdout=secondary, stderr=secondary, env=env, close_fds=True, start_new_session=True)
     os.close(secondary)
     terminal = Terminal(primary, proc, columns, lines)
     try:
         yield terminal
     finally:
-        proc.kill()
-        proc.wait()
+        proc.terminate()  # the demo stops its servers on SIGTERM
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         os.close(primary)

@@ -13,6 +13,7 @@ import redis
 
 from rcmd_tui.data.infra import launcher
 from rcmd_tui.errors import LauncherError
+from tests.terminal import command_in_terminal
 
 
 def test_start_serves_both_and_stop_removes_everything() -> None:
@@ -67,3 +68,16 @@ def test_missing_binaries_say_what_to_install(tmp_path: Path) -> None:
 def test_free_ports_are_free() -> None:
     ports = {launcher.free_port() for _ in range(5)}
     assert all(1024 < p < 65536 for p in ports)
+
+
+def test_the_demo_opens_the_console_and_says_what_to_try_on_it() -> None:
+    """The lines the demo prints before the console are hidden by it: what to try is on the home screen too."""
+    with command_in_terminal(["demo"], 80, 24) as term:
+        term.wait_for("targets up", limit=120)
+        assert "try :timeline " in term.text() and "(one person, both systems)" in term.text(), term.text()
+        person = term.text().split("try :timeline ", 1)[1].split()[0]
+        term.press(":")
+        term.send(f"timeline {person}\r".encode())
+        term.wait_for(f"RCMD {person} · OS 1 user")
+        term.press("q")
+        assert term.proc.wait(timeout=60) == 0

@@ -58,7 +58,7 @@ def test_at_80_columns_the_name_the_keys_and_every_typed_text_show(profile: Prof
         term.wait_for("Time (UTC)")
         assert term.line(0).startswith(" RCMD audit log │")
         keys = _key_line(term)
-        for essential in ("⏎  Details", ":  Go to", "?  Keys", "esc  Back", "q  Quit"):
+        for essential in ("/  Filter", "⏎  Details", ":  Go to", "?  Keys", "esc  Back", "q  Quit"):
             assert essential in keys, keys
         term.press("?")
         term.wait_for("list.filter")
@@ -212,3 +212,14 @@ def test_columns_beyond_the_edge_are_marked_in_the_header_not_by_a_scrollbar(pro
         assert term.line(21).strip(), term.text()  # the line above the status line is a row, not a scrollbar
         term.press(*["right"] * 8)
         assert term.line(header).startswith("‹"), term.text()
+
+
+def test_a_long_first_key_of_a_screen_shows_and_quit_gives_way_to_it(profile: Profile, tmp_path: Path) -> None:
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"retention ordersync", "enter")
+        term.wait_for("audit_logs_")
+        keys = _key_line(term)
+        for shown in ("A  Archive old rows", "/  Filter", "⏎  Details", "?  Keys", "esc  Back"):
+            assert shown in keys, keys
+        assert "Quit" not in keys, keys

@@ -35,6 +35,7 @@ class HomeScreen(StandardScreen):
     ]
     DEFAULT_CSS = """
     HomeScreen #banner { height: 1; padding: 0 1; color: $text-muted; }
+    HomeScreen #tips { height: auto; padding: 0 1; color: $text-muted; }
     HomeScreen #problems { height: auto; padding: 0 1; color: $error; }
     HomeScreen LoadingIndicator { height: 3; }
     """
@@ -46,12 +47,15 @@ class HomeScreen(StandardScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical():
             yield Static(id="banner")
+            if self.tips:
+                yield Static(self.tips, id="tips", markup=False)
             yield LoadingIndicator()
             yield HealthTable(id="health")
             yield Static(id="problems")
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, tips: str = "") -> None:
         super().__init__(services)
+        self.tips = tips  # things to try first (the demo's), under the banner
         self.health: list[Health] = []
         self.telling: str | None = None  # the target whose details the status line shows (kept until the cursor moves)
         self._timer: Timer | None = None  # the checks' interval, while home is the screen shown

@@ -3,8 +3,9 @@
 Textual's Footer mounts a widget per key and rebuilds them on every focus change (100-200 ms here),
 which would cost a list more than its query; this paints the same information as one line of text.
 
-The keys a person needs everywhere (Enter, `:`, `?`, Esc, quit) sit at the right and always show; the
-screen's own keys fill the space left of them, and what does not fit ends in `…` (`?` lists them all).
+The keys a person needs everywhere (`/` on a list, Enter, `:`, `?`, Esc, quit) sit at the right; the screen's own
+keys fill the space left of them, and what does not fit ends in `…` (`?` lists them all). Where the screen's
+first own key would not fit, quit and then `:` give way to it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from textual.widgets import Input
 
 from rcmd_tui.widgets.status_line import StatusLine
 
-ESSENTIAL = ("list.details", "app.goto", "app.help", "app.back", "app.quit")  # kept at the right, always shown
+# Kept at the right, in this order; the filter first: a list's first key, as in k9s and less.
+ESSENTIAL = ("list.filter", "list.details", "app.goto", "app.help", "app.back", "app.quit")
+# Given up, in this order, where the screen's first own key would not fit beside them (q and : are known by heart;
+# ? lists them all).
+YIELDING = ("app.quit", "app.goto")
 GENERIC = ("list.", "detail.", "app.")  # ids of keys every list (or every screen) has; a screen's own come first
 # Keys a text box takes as text: while one has the focus they type, so the footer does not offer them.
 TYPED = {"slash", "question_mark", "colon", "number_sign", "space", "left_square_bracket", "right_square_bracket",
@@ -78,10 +83,16 @@ class KeyFooter(StatusLine):
 
     def show_bindings(self, screen: Screen[object]) -> None:
         bindings = shown_bindings(screen)
+        width = self.size.width or 80
         essential = sorted((b for b in bindings if b.id in ESSENTIAL), key=lambda b: ESSENTIAL.index(b.id or ""))
         others = [b for b in bindings if b.id not in ESSENTIAL]
+        first = self._key(others[0]).cell_len + (1 if len(others) > 1 else 0) if others else 0
+        for gone in YIELDING:
+            if sum(self._key(b).cell_len for b in essential) + 1 + first <= width:
+                break
+            essential = [b for b in essential if b.id != gone]
         right = Text.assemble(*(self._key(b) for b in essential))
-        room = max(0, (self.size.width or 80) - right.cell_len - 1)
+        room = max(0, width - right.cell_len - 1)
         left = Text()
         for i, binding in enumerate(others):
             piece = self._key(binding)
@@ -90,5 +101,5 @@ class KeyFooter(StatusLine):
                 left.append("…", "bold")
                 break
             left.append_text(piece)
-        gap = max(1, (self.size.width or 80) - left.cell_len - right.cell_len)
+        gap = max(1, width - left.cell_len - right.cell_len)
         self.set(Text.assemble(left, " " * gap, right, no_wrap=True, overflow="ellipsis"))

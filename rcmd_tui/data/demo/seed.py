@@ -16,7 +16,7 @@ from psycopg import sql
 from rcmd_tui.config import Profile
 from rcmd_tui.data.crypto import envelope, keystore
 from rcmd_tui.data.demo import ordersync_seed, rcmd_seed
-from rcmd_tui.data.demo.people import link_people
+from rcmd_tui.data.demo.people import Person, link_people
 from rcmd_tui.data.demo.scale import SCALES, Scale
 from rcmd_tui.data.infra import connections
 from rcmd_tui.errors import SeedError
@@ -105,7 +105,8 @@ def _leave_interrupts_to_the_parent() -> None:
 
 def seed_profile(profile: Profile, scale_name: str = "small", *, reset: bool = False,
                  now: datetime | None = None, progress: Callable[[str], None] | None = None,
-                 parallel: bool = True) -> list[SeedResult]:
+                 parallel: bool = True, people_found: list[Person] | None = None) -> list[SeedResult]:
+    """Seed every system of ``profile``; ``people_found`` (when given) receives the people linked across both."""
     if scale_name not in SCALES:
         raise SeedError(f"unknown scale {scale_name!r}", f"use one of {', '.join(SCALES)}")
     scale = SCALES[scale_name]
@@ -135,6 +136,8 @@ def seed_profile(profile: Profile, scale_name: str = "small", *, reset: bool = F
                      f"in {result.seconds:.1f} s")
     if profile.rcmd is not None and profile.ordersync is not None:
         people = link_people(profile, keys)
+        if people_found is not None:
+            people_found.extend(people)
         if progress and people:
             progress(f"{len(people)} people in both systems, e.g. :timeline {people[0].username}")
     return results
