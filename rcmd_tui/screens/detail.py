@@ -27,6 +27,8 @@ from rcmd_tui.widgets.safe_text import inert
 
 MAX_NODES = 5000  # a huge document is cut, not allowed to freeze the screen
 OPEN_DEPTH = 2
+WRAP_MARGIN = 3  # the tree's scrollbar and a column to spare
+WRAP_INDENT = "  "  # a field's continuation lines
 
 
 def _scalar(value: Any) -> Text:
@@ -118,6 +120,7 @@ class DetailScreen(StandardScreen):
         self.owner: ActsOnRows | None = None  # the list it was opened from, whose action keys work here too
         self._owner_actions: dict[str, str] = {}  # binding id -> the list's action
         self.revealed: dict[str, str] = {}
+        self._filled_width = 0  # the width long fields were wrapped at (a resize wraps them again)
         if table is not None:
             ident = record.identity(spec)
             self.revealed = {name: text for (row, name), text in table.revealed.items() if row == ident}
@@ -197,9 +200,29 @@ class DetailScreen(StandardScreen):
                     text += "   (masked; its own row reveals it)"
                 else:
                     text += "   (v reveals)" if self.may_reveal() is None else "   (masked)"
-            tree.root.add_leaf(Text.assemble(self._label(column), ": ", inert(text, style)),
-                               data=copied(column, value, self.revealed.get(column.name)))
+            self._add_wrapped(tree, Text.assemble(self._label(column), ": ", inert(text, style)),
+                              copied(column, value, self.revealed.get(column.name)))
         tree.root.expand()
+
+    def _wrap_width(self) -> int:
+        tree = self.query_one(JsonTree)
+        return max(20, (tree.size.width or self.app.size.width) - WRAP_MARGIN)
+
+    def _add_wrapped(self, tree: JsonTree, line: Text, data: str | None) -> None:
+        """A field too long for the screen goes on over the next lines, indented: a tree line does not wrap, and a
+        statement or a user agent cut at 80 columns could not be read. Each line copies the whole value."""
+        self._filled_width = width = self._wrap_width()
+        first, *rest = line.wrap(self.app.console, width, overflow="fold") if line.cell_len > width else [line]
+        tree.root.add_leaf(first, data=data)
+        for more in rest:
+            tree.root.add_leaf(Text.assemble(WRAP_INDENT, more), data=data)
+
+    def on_resize(self) -> None:
+        if self._filled_width and self._wrap_width() != self._filled_width:
+            tree = self.query_one(JsonTree)
+            at = tree.cursor_line
+            self.fill()
+            tree.cursor_line = min(at, max(0, tree.last_line))
 
     def fill_head(self, tree: JsonTree) -> None:
         """What a detail shows above the row's fields (an order's amounts and items): nothing by default."""

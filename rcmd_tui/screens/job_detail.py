@@ -19,7 +19,6 @@ from rcmd_tui.data.rcmd.job_logs import JobState, LogLine, first_lines, job_stat
 from rcmd_tui.data.rcmd.jobs import ACTIVE
 from rcmd_tui.screens.detail import JsonTree
 from rcmd_tui.screens.detail_pane import PanedDetail
-from rcmd_tui.screens.permission_detail import wrapped
 from rcmd_tui.widgets.paged_table import PagedTable
 from rcmd_tui.widgets.safe_text import escape_controls
 
@@ -71,14 +70,6 @@ class JobDetail(PanedDetail):
         self.read_log()
         if self.record.get("status") in ACTIVE:
             self._follow = self.set_interval(FOLLOW_S, self.follow_log)
-
-    def fill(self) -> None:
-        super().fill()
-        error = self.record.get("error")
-        if error:
-            tree = self.query_one(JsonTree)
-            node = tree.root.add(Text("Error, whole", style="bold red"), expand=True)
-            node.add_leaf(wrapped(str(error), "red"), data=str(error))
 
     def _title(self, text: str) -> None:
         self.pane_title(text)

@@ -193,7 +193,9 @@ VISITS: dict[str, tuple[str, ...]] = {
     "reconcile ordersync": ("enter",),
     # The monitoring views: a session runs a statement that carries the payloads (see _plant_session).
     **{f"{name} {system}": keys for system in ("rcmd", "ordersync") for name, keys in (
-        ("activity", ("/", *"app~hostile", "enter", "enter")), ("monitor", ("/", *"app~hostile", "enter", "K", "escape", "enter")),
+        # ctrl+u: the bar opens on the view's own filter, the cursor at its end
+        ("activity", ("/", "ctrl+u", *"app~hostile", "enter", "enter")),
+        ("monitor", ("/", "ctrl+u", *"app~hostile", "enter", "K", "escape", "enter")),
         ("locks", ("enter",)), ("statements", ("/", *"query~XCSI", "enter", "enter")), ("slow", ("enter",)),
         ("storage", ("enter",)), ("connections", ("enter",)), ("security", ("enter",)))},
     "redis-health rcmd": ("enter",),

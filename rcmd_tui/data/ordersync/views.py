@@ -19,11 +19,12 @@ ORDERSYNC_AUDIT = ListSpec(
     key="audit", system="ordersync", source=Table("audit_logs", partitioned=True), title="OrderSync audit log",
     columns=(
         Column("created_at", "Time (UTC)", K.TIME, width=19),
-        Column("action", "Action", width=14),
-        Column("success", "OK", K.BOOL, width=5),
+        # The seed's longest action whole (UPDATE_PERMISSIONS): an action cut mid-word read as another.
+        Column("action", "Action", width=18),
+        Column("success", "OK", K.BOOL, width=3),
         Column("who", "User", width=14, enriched=True),  # the masked e-mail, or the console's operator (⚙)
         # The console's rows: what it did and why (the field revealed, the action, the reason); else a failure's error.
-        Column("note", "Note", width=20, enriched=True),
+        Column("note", "Note", width=18, enriched=True),
         Column("resource_type", "Resource", width=10),
         Column("resource_id", "Resource id", width=14),
         Column("error_message", "Error", width=30, shown=False),
