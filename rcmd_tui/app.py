@@ -121,6 +121,8 @@ class RcmdApp(App[int]):
     # -- navigation -------------------------------------------------------------------------------
 
     def go(self, destination: Destination, filter_text: str = "") -> None:
+        # What was said about the screen left behind would cover the new one and read as about it.
+        self.clear_notifications()
         if destination.place == HOME:
             while len(self.screen_stack) > 2 and not isinstance(self.screen, HomeScreen):
                 self.pop_screen()
@@ -138,6 +140,7 @@ class RcmdApp(App[int]):
         self.push_screen(list_screen(spec, event.filter_text)(self.services))
 
     def on_list_screen_switch_to(self, event: ListScreen.SwitchTo) -> None:
+        self.clear_notifications()
         self.switch_screen(list_screen(event.spec)(self.services))
 
     def action_goto(self) -> None:

@@ -195,3 +195,21 @@ async def test_the_header_names_the_screen_first_and_keeps_it_at_80_columns(prof
     async with open_console(profile, "audit", size=(160, 50), read_only=True) as c:
         line = c.screen.query_one(StatusHeader).text.plain
         assert line.startswith("RCMD audit log │ rcmd-tui │") and "READ-ONLY" in line and "rcmd-redis ●" in line
+
+
+async def test_what_was_said_on_a_screen_left_goes_with_it_and_a_detail_pages(profile: Profile) -> None:
+    from rcmd_tui.screens.detail import JsonTree
+
+    fill_rcmd(profile)
+    async with open_console(profile, "audit", size=(80, 24)) as c:
+        c.app.notify("about the audit log", timeout=30)
+        await c.goto("users")
+        assert not [n for n in c.app._notifications if "about the audit log" in str(n.message)]  # not over the users
+        await c.goto("audit")
+        await c.press("enter")
+        await c.settle()
+        tree = c.app.screen.query_one(JsonTree)
+        tree.cursor_line = 0
+        await c.press("pagedown")  # a page, not a line
+        await c.settle()
+        assert tree.cursor_line > 5, tree.cursor_line

@@ -212,6 +212,8 @@ def test_columns_beyond_the_edge_are_marked_in_the_header_not_by_a_scrollbar(pro
         assert term.line(21).strip(), term.text()  # the line above the status line is a row, not a scrollbar
         term.press(*["right"] * 8)
         assert term.line(header).startswith("‹"), term.text()
+        term.press(*["right"] * 8)  # the last column: nothing more to the right
+        assert not term.line(header).rstrip().endswith("›"), term.text()
 
 
 def test_a_long_first_key_of_a_screen_shows_and_quit_gives_way_to_it(profile: Profile, tmp_path: Path) -> None:
@@ -223,3 +225,14 @@ def test_a_long_first_key_of_a_screen_shows_and_quit_gives_way_to_it(profile: Pr
         for shown in ("A  Archive old rows", "/  Filter", "⏎  Details", "?  Keys", "esc  Back"):
             assert shown in keys, keys
         assert "Quit" not in keys, keys
+
+
+def test_why_a_list_is_empty_is_read_whole_at_80_columns(profile: Profile, tmp_path: Path) -> None:
+    """With no rows there is nothing to scroll: a reason cut at the edge could not be read."""
+    with console_in_terminal(profile, tmp_path) as term:
+        term.wait_for("targets up")
+        term.press(":", *"orders ordersync", "enter")
+        term.wait_for("Created (UTC)")
+        term.press("/", "ctrl+u", *"customer=ann@example.com", "enter")
+        term.wait_for("nobody has the e-mail")
+        assert "by its hash; any case)" in term.text(), term.text()

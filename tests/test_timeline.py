@@ -182,3 +182,27 @@ def test_the_timeline_in_a_terminal_at_80x24(seeded: Profile, tmp_path: Path) ->
         term.press("enter")
         term.wait_for("Kind: login")
         assert "l  Login attempts" in term.line(23), term.text()  # where the row leads, in the key line at 80 columns
+
+
+async def test_an_audit_row_leads_to_its_user_and_their_timeline(seeded: Profile) -> None:
+    plant_person(seeded)
+    async with open_console(seeded) as c:
+        for screen, found in (("audit", f"RCMD {RCMD_NAME}"), ("audit os", "OS 1 user")):
+            who = RCMD_NAME if screen == "audit" else CUSTOMER_EMAIL
+            await c.press("colon", *f"{screen} user={who}", "enter")
+            await c.settle()
+            assert c.table.window, screen
+            user_id = str(c.table.window[0].get("user_id"))
+            await c.press("enter")
+            await c.settle()
+            await c.press("T")  # who acted, across both systems
+            await c.settle()
+            assert c.screen.spec.key == "timeline", screen  # type: ignore[attr-defined]
+            assert c.screen.filter.text == user_id and found in c.screen.source.note  # type: ignore[attr-defined]
+            await c.press("escape")
+            await c.settle()
+            await c.press("u")  # the user's own row
+            await c.settle()
+            assert c.screen.spec.key == "users" and [str(r.get("id")) for r in c.table.window] == [user_id]  # type: ignore[attr-defined]
+            await c.press("escape", "escape", "escape")
+            await c.settle()

@@ -65,7 +65,8 @@ class ConfirmScreen(ModalScreen[bool]):
             # The answer before what will run: however long the statements, the box stays on screen at 80x24.
             if self.typed:
                 yield Static(Text.assemble("Type ", (self.typed, "bold reverse"), " and press Enter; Esc cancels."))
-                yield TextBox(placeholder=self.typed, id="confirm-typed")
+                # Not the words themselves: in a terminal without colour a placeholder reads as already typed.
+                yield TextBox(placeholder="type the words above", id="confirm-typed")
             else:
                 yield Static("Enter runs it; Esc cancels.", markup=False)
             yield Static(id="confirm-wrong")

@@ -59,6 +59,9 @@ class JsonTree(Tree[str]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        # The tree binds no page keys: a long row (an audit change, a statement's plan) was read a line at a time.
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -98,7 +101,8 @@ class ActsOnRows(Protocol):
 # Every lead a view may name, its key and its label: each bound only where the view has it.
 LEAD_KEYS = (("s", "sessions", "Sessions"), ("p", "permissions", "Permissions"), ("l", "logins", "Login attempts"),
              ("J", "jobs", "Jobs"), ("o", "orders", "Orders"), ("a", "audit", "Audit trail"), ("c", "changes", "Changes to it"),
-             ("u", "user", "User"), ("r", "restaurant", "Restaurant"), ("b", "payment", "Payment"), ("m", "menus", "Menus"))
+             ("u", "user", "User"), ("r", "restaurant", "Restaurant"), ("b", "payment", "Payment"), ("m", "menus", "Menus"),
+             ("T", "timeline", "Timeline"))
 
 
 class DetailScreen(StandardScreen):

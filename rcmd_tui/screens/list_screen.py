@@ -365,7 +365,9 @@ class ListScreen(StandardScreen):
             self.clear_error()
             self._reapply_feed()
         if event.rows == 0 and not self.table.window and event.how in ("first", "at", "last"):
-            self.table.placeholder = f"no rows match: {self.filter.text}" if self.filter.text else "no rows"
+            own = self.filter.text == self.spec.default_filter  # the view's own, which a newcomer did not type
+            self.table.placeholder = (f"no rows match: {self.filter.text}" + ("; ctrl+l shows every row" if own else "")
+                                      if self.filter.text else "no rows")
             if event.how == "first":  # nothing at all: the total is known, whatever the planner would guess
                 self.estimate, self.count_pending = Estimate(0, True, "nothing matches"), False
             self.explain_empty(self.source)

@@ -150,6 +150,7 @@ class RowGrid(ScrollView, can_focus=True):
         self._lines: dict[int, tuple[tuple[int, int, int], tuple[object, ...], Strip]] = {}
         self._header: Strip | None = None
         self._placeholder = ""
+        self._placeholder_wrapped: tuple[tuple[str, int], list[str]] = (("", 0), [])
         self._styles: dict[str, Style] = {}
         self._layers: dict[tuple[bool, str], Style] = {}
         self._combined: dict[tuple[Style, str | Style], Style] = {}
@@ -341,6 +342,13 @@ class RowGrid(ScrollView, can_focus=True):
             self._layers[(odd, part)] = found
         return found
 
+    def _placeholder_lines(self, width: int) -> list[str]:
+        """Why the list is empty, wrapped: with no rows there is nothing to scroll to the rest of a cut line."""
+        if self._placeholder_wrapped[0] != (self._placeholder, width):
+            lines = Text(self._placeholder).wrap(self.app.console, max(10, width - 2))
+            self._placeholder_wrapped = ((self._placeholder, width), [f" {line.plain}" for line in lines])
+        return self._placeholder_wrapped[1]
+
     def _cell_span(self, column: int) -> tuple[int, int]:
         start = sum(self.widths[:column]) + GAP * column
         return start, start + self.widths[column] + GAP if column < len(self.widths) else start
@@ -355,9 +363,9 @@ class RowGrid(ScrollView, can_focus=True):
             return self._header_in_view(self._header, scroll_x, width, header_style)
         row = scroll_y + y - 1
         if not 0 <= row < len(self.rows):
-            if y == 1 and not self.rows and self._placeholder:
-                return Strip([Segment(f" {self._placeholder}", self.rich_style + PLACEHOLDER)]).crop_extend(
-                    0, width, self.rich_style)
+            said = self._placeholder_lines(width) if not self.rows and self._placeholder else []
+            if 0 < y <= len(said):
+                return Strip([Segment(said[y - 1], self.rich_style + PLACEHOLDER)]).crop_extend(0, width, self.rich_style)
             return Strip.blank(width, self.rich_style)
         cursor_column = self.cursor_column if row == self.cursor_row and self.widths else -1
         key = (scroll_x, width, cursor_column)
@@ -374,7 +382,8 @@ class RowGrid(ScrollView, can_focus=True):
     def _header_in_view(self, header: Strip, scroll_x: int, width: int, style: Style) -> Strip:
         """The header's part in view, with ‹ and › at its ends where columns lie beyond them. A horizontal scrollbar
         said the same in a line of its own, where its thumb read as a stray glyph above the status line."""
-        more_left, more_right = scroll_x > 0, scroll_x + width < self.virtual_size.width
+        columns_end = sum(self.widths) + GAP * len(self.widths)  # the virtual width keeps a column to spare
+        more_left, more_right = scroll_x > 0, scroll_x + width < columns_end
         if width < 3 or not (more_left or more_right):
             return header.crop_extend(scroll_x, scroll_x + width, style)
         start, end = scroll_x + more_left, scroll_x + width - more_right

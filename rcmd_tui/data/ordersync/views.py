@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rcmd_tui.data.crypto.columns import column as encrypted
-from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Shorthand, Table
+from rcmd_tui.data.lists.spec import BOTH, BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Shorthand, Table
 from rcmd_tui.data.ordersync.audit_who import Who
 from rcmd_tui.data.ordersync.lookup import USER_BY_EMAIL_HASH, email_hash
 from rcmd_tui.data.ordersync.orders import ORDERSYNC_ORDERS
@@ -58,6 +58,8 @@ ORDERSYNC_AUDIT = ListSpec(
                 # console:yes keeps the rows the console wrote (reveals, actions, key operations), through the action index.
                 Shorthand("console", "action", {"yes": CONSOLE_ACTIONS})),
     time_column="created_at",
+    # Who acted, and what else they did in both systems: where a reviewer goes next from a row.
+    leads=(Lead("user", "users", "id={user_id}"), Lead("timeline", "timeline", "{user_id}", system=BOTH)),
 )
 
 ORDERSYNC_USERS = ListSpec(

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from rcmd_tui.data.lists.spec import BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Ordering, RedisKeys, Shorthand, Table
+from rcmd_tui.data.lists.spec import BOTH, BY_CREATED, Column, FilterField, Kind, Lead, ListSpec, Ordering, RedisKeys, Shorthand, Table
 from rcmd_tui.data.rcmd.audit_who import Who
 from rcmd_tui.data.rcmd.jobs import RCMD_JOBS
 from rcmd_tui.data.rcmd.permissions_view import RCMD_PERMISSIONS
@@ -50,6 +50,8 @@ RCMD_AUDIT = ListSpec(
                           expr="CASE WHEN details->>'via' = 'rcmd-tui' THEN 'yes' ELSE 'no' END")),
     time_column="created_at",
     enrichers=(Who(),),
+    # Who acted, and what else they did in both systems: where a reviewer goes next from a row.
+    leads=(Lead("user", "users", "id={user_id}"), Lead("timeline", "timeline", "{user_id}", system=BOTH)),
 )
 
 RCMD_USERS = ListSpec(
