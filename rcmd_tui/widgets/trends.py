@@ -68,7 +68,8 @@ class Trends(Widget):
 
     def _pg_line(self) -> Text:
         s = self.samples
-        parts: list[Text | str | tuple[str, str]] = [(f"{self.system} ", "bold")]
+        # "os", as the : prompt calls it: "ordersync" took the room the hit ratio's figure needs at 80 columns.
+        parts: list[Text | str | tuple[str, str]] = [(f"{'os' if self.system == 'ordersync' else self.system} ", "bold")]
         if s.pg_error:
             parts.append((f"trends not read: {escape_controls(s.pg_error, 200)}", "red"))
         else:
