@@ -242,7 +242,8 @@ class _Table:
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise self.error(key, f"{value!r} is not a time zone this machine knows",
+            # The value is not echoed: a password pasted into the wrong line would be printed (the key names the line).
+            raise self.error(key, "is not a time zone this machine knows",
                              'write an IANA name such as "Europe/Berlin" or "UTC"') from None
         return value
 

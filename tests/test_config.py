@@ -121,7 +121,7 @@ def test_time_zone_is_an_iana_name_checked_when_read(tmp_path: Path) -> None:
     path.write_text('[profiles.p]\ntime_zone = "Europe/Berlin"\n[profiles.p.rcmd]\ndsn = "postgresql://h/db"\n', encoding="utf-8")
     assert load_profile(path, env={}).time_zone == "Europe/Berlin"
     path.write_text('[profiles.p]\ntime_zone = "Mars/Olympus"\n[profiles.p.rcmd]\ndsn = "postgresql://h/db"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"profiles\.p\.time_zone 'Mars/Olympus' is not a time zone"):
+    with pytest.raises(ConfigError, match=r"profiles\.p\.time_zone is not a time zone"):
         load_profile(path, env={})
 
 
